@@ -1,0 +1,63 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { loadConfig } from '../../shared/config.js';
+import { syncDocument, type IngestDeps, type IngestOutcome } from '../../shared/ingest.js';
+import { configureModelHub } from '../../shared/models/hub.js';
+import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
+import { createServices } from '../../shared/services.js';
+import { BadRequestError } from '../../shared/errors.js';
+import { S3EventSchema, decodeS3Key } from './s3Event.js';
+import { describeZodError } from '../../shared/contract.js';
+
+// Created once per container: models and connections load on the first event, then are reused.
+const config = loadConfig();
+configureModelHub(config.models);
+const logger = new Logger({ serviceName: 'ingest' });
+const services = createServices(config);
+const s3 = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
+
+/** Thrown after every record was tried, so Lambda retries the event (ingest is idempotent). */
+export class IngestFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IngestFailedError';
+  }
+}
+
+async function ingestHandler(event: unknown, _context: Context): Promise<{ outcomes: IngestOutcome[] }> {
+  const parsed = S3EventSchema.safeParse(event);
+  if (!parsed.success) throw new BadRequestError(`not an S3 notification: ${describeZodError(parsed.error)}`);
+
+  const deps: IngestDeps = {
+    store: await services.store(),
+    embedder: await services.embedder(),
+    log: logger,
+    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
+    split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
+  };
+  const outcomes: IngestOutcome[] = [];
+  const failures: unknown[] = [];
+  // One record at a time: memory stays bounded and records for the same key apply in order.
+  for (const record of parsed.data.Records) {
+    const bucket = record.s3.bucket.name;
+    const key = decodeS3Key(record.s3.object.key);
+    try {
+      const outcome = await syncDocument(key, new S3DocumentReader(s3, bucket), deps);
+      logger.info('document synced', { bucket, event: record.eventName, ...outcome });
+      outcomes.push(outcome);
+    } catch (error) {
+      logger.error('document failed', { bucket, key, event: record.eventName, error: error as Error });
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    throw new IngestFailedError(`${failures.length} of ${parsed.data.Records.length} record(s) failed`, {
+      cause: failures[0],
+    });
+  }
+  return { outcomes };
+}
+
+export const handler = middy(ingestHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** The parts of an S3 notification the ingest function reads (validated, not trusted). */
+export const S3EventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventName: z.string().regex(/^Object(Created|Removed):/, 'only ObjectCreated/ObjectRemoved events'),
+        s3: z.object({
+          bucket: z.object({ name: z.string().min(1) }),
+          object: z.object({ key: z.string().min(1), sequencer: z.string().optional() }),
+        }),
+      }),
+    )
+    .min(1),
+});
+export type S3EventRecords = z.infer<typeof S3EventSchema>['Records'];
+
+/** S3 notifications carry keys URL-encoded with '+' for spaces: "my+file%2B1.txt" is "my file+1.txt". */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import S3rver from 's3rver';
+
+export interface LocalS3Options {
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  address?: string;
+  /** Where objects are kept; a fresh temporary folder (removed on close) when omitted. */
+  directory?: string;
+  /** Buckets created at start. */
+  buckets: string[];
+}
+
+/** An S3 event record as S3 sends it to Lambda (keys URL-encoded). */
+export interface S3EventNotification {
+  Records: {
+    eventName: string;
+    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
+  }[];
+}
+
+export interface LocalS3 {
+  /** e.g. http://127.0.0.1:4569 */
+  endpoint: string;
+  /** Credentials the server checks signatures with. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Subscribes to object created/removed notifications, with keys encoded as real S3 encodes them. */
+  onEvent(listener: (event: S3EventNotification) => void): void;
+  close(): Promise<void>;
+}
+
+/** S3 notifications carry keys form-encoded per segment (space → '+'); s3rver sends them raw. */
+export function encodeEventKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
+    .join('/');
+}
+
+/**
+ * s3rver omits "folders" that contain only sub-folders when listing with a delimiter (so LanceDB finds no
+ * tables). List flat and derive CommonPrefixes ourselves.
+ */
+function fixDelimiterListing(server: S3rver): void {
+  const listFlat = server.store.listObjects.bind(server.store);
+  server.store.listObjects = async (bucket, options) => {
+    if (!options.delimiter) return listFlat(bucket, options);
+    const { delimiter, prefix = '', maxKeys = Infinity } = options;
+    const flat = await listFlat(bucket, { ...options, delimiter: '', maxKeys: Infinity });
+    const prefixes = new Set<string>();
+    const objects: typeof flat.objects = [];
+    let count = 0;
+    let isTruncated = false;
+    for (const object of flat.objects) {
+      const rest = object.key.slice(prefix.length);
+      const at = rest.indexOf(delimiter);
+      const commonPrefix = at === -1 ? null : prefix + rest.slice(0, at + delimiter.length);
+      if (commonPrefix !== null && prefixes.has(commonPrefix)) continue;
+      if (count >= maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      count++;
+      if (commonPrefix !== null) prefixes.add(commonPrefix);
+      else objects.push(object);
+    }
+    return { objects, commonPrefixes: [...prefixes].sort(), isTruncated: isTruncated || flat.isTruncated };
+  };
+}
+
+/**
+ * s3rver ignores `If-None-Match: *` on PUT, so two LanceDB writers committing the same manifest version
+ * both "succeed" and rows are lost. Serialise conditional PUTs per key and answer 412 when the key exists,
+ * as S3 does.
+ */
+function fixConditionalPut(server: S3rver): void {
+  const queues = new Map<string, Promise<void>>();
+  server.middleware.unshift(async function conditionalPut(ctx, next) {
+    if (ctx.method !== 'PUT' || ctx.get('if-none-match') !== '*') return next();
+    const [bucket = '', ...keyParts] = ctx.path.replace(/^\//, '').split('/');
+    const key = keyParts.map(decodeURIComponent).join('/');
+    const lockKey = `${bucket}/${key}`;
+    const previous = queues.get(lockKey) ?? Promise.resolve();
+    let release!: () => void;
+    const current = previous.then(() => new Promise<void>((r) => (release = r)));
+    queues.set(lockKey, current);
+    await previous;
+    try {
+      if (await server.store.existsObject(decodeURIComponent(bucket), key)) {
+        ctx.status = 412;
+        ctx.type = 'application/xml';
+        ctx.body =
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+          '<Message>At least one of the pre-conditions you specified did not hold</Message>' +
+          '<Condition>If-None-Match</Condition></Error>';
+        return;
+      }
+      await next();
+    } finally {
+      release();
+      if (queues.get(lockKey) === current) queues.delete(lockKey);
+    }
+  });
+}
+
+/**
+ * Starts a real S3-compatible server (s3rver) on loopback with the two fixes LanceDB needs, and real-S3
+ * key encoding in its notifications.
+ * @example
+ * const s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
+ * // ... S3Client({ endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials })
+ * await s3.close();
+ */
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const temporary = options.directory === undefined;
+  const directory = options.directory ?? mkdtempSync(path.join(os.tmpdir(), 'local-s3-'));
+  const server = new S3rver({
+    address: options.address ?? '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory,
+    configureBuckets: options.buckets.map((name) => ({ name })),
+  });
+  fixDelimiterListing(server);
+  fixConditionalPut(server);
+  const { address, port } = await server.run();
+  return {
+    endpoint: `http://${address}:${port}`,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    onEvent(listener) {
+      server.on('event', (event) => {
+        const notification = event as S3EventNotification;
+        for (const record of notification.Records) record.s3.object.key = encodeEventKey(record.s3.object.key);
+        listener(notification);
+      });
+    },
+    async close() {
+      await server.close();
+      if (temporary) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

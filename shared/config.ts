@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const dtype = z.enum(['int8', 'fp32']);
+const emptyToUndefined = (v: unknown): unknown => (v === '' ? undefined : v);
+
+/**
+ * Every environment variable the project reads, validated once. Defaults are the local ones;
+ * serverless.yml sets the AWS values. Documented in README.md ("Configuration").
+ */
+const envSchema = z.object({
+  EMBEDDING_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
+  EMBEDDING_DTYPE: dtype.default('int8'),
+  EMBEDDING_POOLING: z.enum(['mean', 'cls']).default('mean'),
+  EMBEDDING_NORMALIZE: bool.default('true'),
+  /** Must match how the embedding model was trained: cosine for normalised models, dot for dot-product ones. */
+  VECTOR_METRIC: z.enum(['cosine', 'dot', 'l2']).default('cosine'),
+  EMBEDDING_BATCH_SIZE: int(1, 512).default(32),
+  MODELS_DIR: z.string().min(1).optional(),
+  ALLOW_REMOTE_MODELS: bool.default('true'),
+  MODEL_CACHE_DIR: z.string().min(1).optional(),
+
+  VECTOR_DB_URI: z.string().min(1).default('.data/lancedb'),
+  VECTOR_TABLE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').default('chunks'),
+  /** How stale a warm query container's view of the table may be, in seconds (0 = check every query). */
+  VECTOR_READ_CONSISTENCY_S: z.coerce.number().min(0).max(3600).default(2),
+  S3_ENDPOINT: z.string().url().optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+
+  CHUNK_SIZE: int(50, 100_000).default(500),
+  CHUNK_OVERLAP: int(0, 50_000).default(100),
+  MAX_DOCUMENT_BYTES: int(1, 1_000_000_000).default(10 * 1024 * 1024),
+  DOCUMENT_EXTENSIONS: z
+    .string()
+    .default('.txt,.md')
+    .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+
+  RERANK_BACKEND: z.enum(['local', 'sagemaker', 'none']).default('local'),
+  RERANKER_MODEL: z.string().min(1).default('Xenova/ms-marco-MiniLM-L-6-v2'),
+  RERANKER_DTYPE: dtype.default('int8'),
+  RERANK_BATCH_SIZE: int(1, 1024).default(32),
+  SAGEMAKER_ENDPOINT_NAME: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/).optional(),
+  SAGEMAKER_ENDPOINT_URL: z.string().url().optional(),
+  SAGEMAKER_CONTENT_HANDLER: z.enum(['pairs', 'tei']).default('pairs'),
+  RERANK_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  RERANK_MAX_RETRIES: int(0, 10).default(3),
+  /** What the query does when reranking fails after retries: answer 503, or return retrieval order flagged reranked=false. */
+  RERANK_FAILURE_POLICY: z.enum(['error', 'fallback']).default('error'),
+
+  RETRIEVE_K: int(1, 100).default(20),
+  TOP_N: int(1, 100).default(3),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Validated, typed configuration. Never log it whole: it may carry credentials. */
+export interface Config {
+  embedding: {
+    model: string;
+    dtype: 'int8' | 'fp32';
+    pooling: 'mean' | 'cls';
+    normalize: boolean;
+    metric: 'cosine' | 'dot' | 'l2';
+    batchSize: number;
+  };
+  models: { dir?: string; allowRemote: boolean; cacheDir?: string };
+  store: {
+    uri: string;
+    table: string;
+    readConsistencySeconds: number;
+    region: string;
+    s3Endpoint?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+  };
+  ingest: { chunkSize: number; chunkOverlap: number; maxDocumentBytes: number; extensions: string[] };
+  rerank: {
+    backend: 'local' | 'sagemaker' | 'none';
+    model: string;
+    dtype: 'int8' | 'fp32';
+    batchSize: number;
+    endpointName?: string;
+    endpointUrl?: string;
+    contentHandler: 'pairs' | 'tei';
+    timeoutMs: number;
+    maxRetries: number;
+    failurePolicy: 'error' | 'fallback';
+  };
+  query: { k: number; topN: number };
+}
+
+function toConfig(env: Env): Config {
+  return {
+    embedding: {
+      model: env.EMBEDDING_MODEL,
+      dtype: env.EMBEDDING_DTYPE,
+      pooling: env.EMBEDDING_POOLING,
+      normalize: env.EMBEDDING_NORMALIZE,
+      metric: env.VECTOR_METRIC,
+      batchSize: env.EMBEDDING_BATCH_SIZE,
+    },
+    models: { dir: env.MODELS_DIR, allowRemote: env.ALLOW_REMOTE_MODELS, cacheDir: env.MODEL_CACHE_DIR },
+    store: {
+      uri: env.VECTOR_DB_URI,
+      table: env.VECTOR_TABLE,
+      readConsistencySeconds: env.VECTOR_READ_CONSISTENCY_S,
+      region: env.AWS_REGION,
+      s3Endpoint: env.S3_ENDPOINT,
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    },
+    ingest: {
+      chunkSize: env.CHUNK_SIZE,
+      chunkOverlap: env.CHUNK_OVERLAP,
+      maxDocumentBytes: env.MAX_DOCUMENT_BYTES,
+      extensions: env.DOCUMENT_EXTENSIONS,
+    },
+    rerank: {
+      backend: env.RERANK_BACKEND,
+      model: env.RERANKER_MODEL,
+      dtype: env.RERANKER_DTYPE,
+      batchSize: env.RERANK_BATCH_SIZE,
+      endpointName: env.SAGEMAKER_ENDPOINT_NAME,
+      endpointUrl: env.SAGEMAKER_ENDPOINT_URL,
+      contentHandler: env.SAGEMAKER_CONTENT_HANDLER,
+      timeoutMs: env.RERANK_TIMEOUT_MS,
+      maxRetries: env.RERANK_MAX_RETRIES,
+      failurePolicy: env.RERANK_FAILURE_POLICY,
+    },
+    query: { k: env.RETRIEVE_K, topN: env.TOP_N },
+  };
+}
+
+/**
+ * Reads and validates the configuration from environment variables.
+ * @throws ConfigError naming every invalid variable.
+ * @example const config = loadConfig(); // at module scope, once per container
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const keys = Object.keys(envSchema.shape) as (keyof Env)[];
+  const picked = Object.fromEntries(keys.map((k) => [k, emptyToUndefined(source[k])]));
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const env = parsed.data;
+  if (env.CHUNK_OVERLAP >= env.CHUNK_SIZE) {
+    throw new ConfigError('Invalid configuration: CHUNK_OVERLAP must be smaller than CHUNK_SIZE');
+  }
+  if (env.RERANK_BACKEND === 'sagemaker' && !env.SAGEMAKER_ENDPOINT_NAME) {
+    throw new ConfigError('Invalid configuration: SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
+  }
+  if (env.TOP_N > env.RETRIEVE_K) {
+    throw new ConfigError('Invalid configuration: TOP_N must not exceed RETRIEVE_K');
+  }
+  return toConfig(env);
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * The cross-encoder endpoint contract, exactly the seed's `inference.py`:
+ * `{"pairs": [[query, passage], ...]}` → `{"scores": [logit, ...]}` (one raw logit per pair, same order).
+ */
+export const ScoreRequestSchema = z
+  .object({
+    pairs: z.array(z.tuple([z.string(), z.string()])).min(1, 'pairs must not be empty'),
+  })
+  .strict();
+export type ScoreRequest = z.infer<typeof ScoreRequestSchema>;
+export type Pair = [query: string, passage: string];
+
+export const ScoreResponseSchema = z.object({ scores: z.array(z.number()) }).strict();
+export type ScoreResponse = z.infer<typeof ScoreResponseSchema>;
+
+/** Hugging Face Text Embeddings Inference `/rerank`: `{query, texts}` → `[{index, score}]`. */
+export const TeiRerankResponseSchema = z.array(z.object({ index: z.number().int().min(0), score: z.number() }));
+
+/** Limits of the public query API; a request outside them is a 400, never a partial answer. */
+export const QUERY_LIMITS = { maxQueryChars: 2000, maxK: 100, maxSourceChars: 1024 } as const;
+
+/** The query API: the same payload over API Gateway (`POST /query`) and direct `lambda invoke`. */
+export const QueryRequestSchema = z
+  .object({
+    query: z
+      .string({ required_error: 'query is required', invalid_type_error: 'query must be a string' })
+      .refine((q) => q.trim().length > 0, 'query must not be empty')
+      .refine((q) => q.length <= QUERY_LIMITS.maxQueryChars, `query must be at most ${QUERY_LIMITS.maxQueryChars} characters`),
+    k: z.number().int().min(1).max(QUERY_LIMITS.maxK).optional(),
+    topN: z.number().int().min(1).max(QUERY_LIMITS.maxK).optional(),
+    filter: z
+      .object({ source: z.string().min(1).max(QUERY_LIMITS.maxSourceChars) })
+      .partial()
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((r) => r.topN === undefined || r.k === undefined || r.topN <= r.k, {
+    message: 'topN must not exceed k',
+    path: ['topN'],
+  });
+export type QueryRequest = z.infer<typeof QueryRequestSchema>;
+
+export interface QueryResult {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** Rerank score: the cross-encoder's raw logit (null when not reranked). */
+  score: number | null;
+  /** 1-based rank in the retrieval (first-stage) list. */
+  retrievalRank: number;
+  /** First-stage similarity (higher is better; cosine similarity, dot product, or negative L2 distance). */
+  retrievalScore: number;
+}
+
+export interface QueryResponse {
+  results: QueryResult[];
+  /** false when the cross-encoder was off or failed and the fallback policy returned retrieval order. */
+  reranked: boolean;
+  /** Milliseconds per stage. */
+  timings: { embed: number; search: number; rerank: number; total: number };
+}
+
+/** Formats a zod error as one readable line: `k: Number must be less than or equal to 100; ...`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
+      const path = i.path.join('.');
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { UnsupportedDocumentError } from './errors.js';
+
+export interface DocumentRules {
+  /** Lower-case extensions accepted, with the dot (e.g. `.txt`). */
+  extensions: string[];
+  maxBytes: number;
+}
+
+/** Hex SHA-256; used for content identity and for store keys derived from user-chosen names. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Rejects a document by name or declared size before any bytes are read. */
+export function checkDocumentHeader(name: string, sizeBytes: number | undefined, rules: DocumentRules): void {
+  const ext = path.extname(name).toLowerCase();
+  if (!rules.extensions.includes(ext)) {
+    throw new UnsupportedDocumentError(
+      `unsupported file type "${ext || '(none)'}"; accepted: ${rules.extensions.join(', ')}`,
+    );
+  }
+  if (sizeBytes !== undefined && sizeBytes > rules.maxBytes) {
+    throw new UnsupportedDocumentError(`document is ${sizeBytes} bytes; the limit is ${rules.maxBytes} bytes`);
+  }
+}
+
+/**
+ * Decodes document bytes as UTF-8 text, refusing what is not text: NUL bytes (binary files) or invalid
+ * UTF-8 sequences. A UTF-8 byte-order mark is dropped.
+ */
+export function decodeText(bytes: Uint8Array, maxBytes: number): string {
+  if (bytes.byteLength > maxBytes) {
+    throw new UnsupportedDocumentError(`document is ${bytes.byteLength} bytes; the limit is ${maxBytes} bytes`);
+  }
+  if (bytes.includes(0)) throw new UnsupportedDocumentError('document looks binary (contains NUL bytes)');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (cause) {
+    throw new UnsupportedDocumentError('document is not valid UTF-8 text', { cause });
+  }
+}

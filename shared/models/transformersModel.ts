@@ -1,0 +1,108 @@
+import {
+  AutoModel,
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
+  Tensor,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@xenova/transformers';
+import type { EncodingTemplate, PaddedBatch, TemplatePiece } from './encoding.js';
+
+export type Dtype = 'int8' | 'fp32';
+
+/** A loaded tokenizer reduced to what the encoding rules need. */
+export interface TokenizerParts {
+  /** Token ids of a text without special tokens. */
+  encodeText(text: string): number[];
+  template: EncodingTemplate;
+  padId: number;
+  /** Positions the model accepts (512 for BERT). */
+  maxLength: number;
+}
+
+export interface EncoderModel {
+  tokenizer: TokenizerParts;
+  /** Runs the ONNX graph on a padded batch and returns the named output as [data, dims]. */
+  run(batch: PaddedBatch, output: 'last_hidden_state' | 'logits'): Promise<{ data: Float32Array; dims: number[] }>;
+  /** Width of the hidden state (the embedding dimension for pooled outputs). */
+  hiddenSize: number;
+}
+
+// Placeholders that no vocabulary contains, to read where A and B sit in the tokenizer's template.
+const SLOT_A = '\u0000slot-A';
+const SLOT_B = '\u0000slot-B';
+
+function templateOf(tokenizer: PreTrainedTokenizer): EncodingTemplate {
+  const toPieces = (out: { tokens: string[]; token_type_ids?: number[] }): TemplatePiece[] =>
+    out.tokens.map((token, i): TemplatePiece => {
+      const typeId = out.token_type_ids?.[i] ?? 0;
+      if (token === SLOT_A) return { kind: 'sequence', which: 'A', typeId };
+      if (token === SLOT_B) return { kind: 'sequence', which: 'B', typeId };
+      const id = tokenizer.model.tokens_to_ids.get(token);
+      if (id === undefined) throw new Error(`special token ${token} is not in the vocabulary`);
+      return { kind: 'special', id, typeId };
+    });
+  const post = tokenizer.post_processor as unknown as
+    | ((a: string[], b: string[] | null) => { tokens: string[]; token_type_ids?: number[] })
+    | null;
+  if (!post) {
+    return {
+      single: [{ kind: 'sequence', which: 'A', typeId: 0 }],
+      pair: [
+        { kind: 'sequence', which: 'A', typeId: 0 },
+        { kind: 'sequence', which: 'B', typeId: 1 },
+      ],
+    };
+  }
+  return { single: toPieces(post([SLOT_A], null)), pair: toPieces(post([SLOT_A], [SLOT_B])) };
+}
+
+function maxLengthOf(tokenizer: PreTrainedTokenizer, model: PreTrainedModel): number {
+  const fromTokenizer = Number(tokenizer.model_max_length);
+  const positions = Number((model.config as { max_position_embeddings?: number }).max_position_embeddings);
+  // Tokenizers without a limit report a huge sentinel (1e30); the position table is the real bound.
+  const candidates = [fromTokenizer, positions].filter((n) => Number.isFinite(n) && n > 0 && n < 1e6);
+  return candidates.length ? Math.min(...candidates) : 512;
+}
+
+/**
+ * Loads a tokenizer and an ONNX encoder by model id (local folder or hub, see configureModelHub).
+ * `int8` picks `onnx/model_quantized.onnx`, `fp32` picks `onnx/model.onnx`.
+ */
+export async function loadEncoderModel(
+  modelId: string,
+  kind: 'feature-extraction' | 'sequence-classification',
+  dtype: Dtype,
+): Promise<EncoderModel> {
+  const Model = kind === 'sequence-classification' ? AutoModelForSequenceClassification : AutoModel;
+  const [tokenizer, model] = await Promise.all([
+    AutoTokenizer.from_pretrained(modelId),
+    Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
+  ]);
+  const session = (model as unknown as { session: { inputNames: string[] } }).session;
+  const needsTypeIds = session.inputNames.includes('token_type_ids');
+  const padId = tokenizer.pad_token_id ?? 0;
+  return {
+    hiddenSize: Number((model.config as { hidden_size?: number }).hidden_size),
+    tokenizer: {
+      encodeText: (text) => (text.length === 0 ? [] : tokenizer.encode(text, null, { add_special_tokens: false })),
+      template: templateOf(tokenizer),
+      padId,
+      maxLength: maxLengthOf(tokenizer, model),
+    },
+    async run(batch, output) {
+      const dims = [batch.batchSize, batch.seqLen];
+      const feeds: Record<string, Tensor> = {
+        input_ids: new Tensor('int64', batch.inputIds, dims),
+        attention_mask: new Tensor('int64', batch.attentionMask, dims),
+      };
+      if (needsTypeIds) feeds.token_type_ids = new Tensor('int64', batch.tokenTypeIds, dims);
+      const outputs = (await (model as unknown as (f: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(
+        feeds,
+      )) as Record<string, Tensor>;
+      const tensor = outputs[output];
+      if (!tensor) throw new Error(`model ${modelId} has no output named ${output}`);
+      return { data: tensor.data as Float32Array, dims: tensor.dims as number[] };
+    },
+  };
+}

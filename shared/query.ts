@@ -1,0 +1,73 @@
+import type { QueryRequest, QueryResponse, QueryResult } from './contract.js';
+import type { Embedder } from './embedder.js';
+import { RerankUnavailableError } from './errors.js';
+import type { Log } from './log.js';
+import { rerank, type CrossEncoder } from './rerank/crossEncoder.js';
+import type { SearchHit, VectorStore } from './store.js';
+
+export interface QueryDeps {
+  embedder: Embedder;
+  store: VectorStore;
+  /** null: no reranking, results in retrieval order with `reranked: false`. */
+  crossEncoder: CrossEncoder | null;
+  /** On rerank failure: 'error' rethrows (HTTP 503); 'fallback' returns retrieval order flagged. */
+  failurePolicy: 'error' | 'fallback';
+  defaults: { k: number; topN: number };
+  log: Log;
+}
+
+const elapsed = (start: number): number => Math.round((performance.now() - start) * 100) / 100;
+
+function toResult(hit: SearchHit, retrievalRank: number, score: number | null): QueryResult {
+  return {
+    id: hit.id,
+    text: hit.text,
+    source: hit.source,
+    chunk: hit.chunk,
+    score,
+    retrievalRank,
+    retrievalScore: hit.score,
+  };
+}
+
+/**
+ * The two-stage query: embed the question, take the top-k chunks from the vector store, rerank them with
+ * the cross-encoder and return the top-n, each with its rerank score and its retrieval rank and score.
+ * @example
+ * const { results } = await answerQuery({ query: 'What is the plan for the economy?' }, deps);
+ */
+export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promise<QueryResponse> {
+  const k = request.k ?? deps.defaults.k;
+  const topN = Math.min(request.topN ?? deps.defaults.topN, k);
+  const t0 = performance.now();
+  const [vector] = await deps.embedder.embed([request.query]);
+  const embed = elapsed(t0);
+
+  const t1 = performance.now();
+  const hits = await deps.store.search(vector!, { limit: k, source: request.filter?.source });
+  const search = elapsed(t1);
+
+  const t2 = performance.now();
+  let results: QueryResult[];
+  let reranked = false;
+  if (deps.crossEncoder && hits.length > 0) {
+    try {
+      const ranked = await rerank(
+        deps.crossEncoder,
+        request.query,
+        hits.map((h) => h.text),
+        topN,
+      );
+      results = ranked.map(({ index, score }) => toResult(hits[index]!, index + 1, score));
+      reranked = true;
+    } catch (error) {
+      if (deps.failurePolicy === 'error' || !(error instanceof RerankUnavailableError)) throw error;
+      deps.log.warn('rerank failed; returning retrieval order', { reason: error.message });
+      results = hits.slice(0, topN).map((h, i) => toResult(h, i + 1, null));
+    }
+  } else {
+    results = hits.slice(0, topN).map((h, i) => toResult(h, i + 1, null));
+  }
+  const rerankMs = elapsed(t2);
+  return { results, reranked, timings: { embed, search, rerank: rerankMs, total: elapsed(t0) } };
+}

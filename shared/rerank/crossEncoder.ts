@@ -1,0 +1,49 @@
+import type { Pair } from '../contract.js';
+
+export interface ScoreOptions {
+  /** Aborts outstanding work (remote requests); the promise then rejects. */
+  signal?: AbortSignal;
+}
+
+/** Scores (query, passage) pairs: one raw logit per pair, in input order. */
+export interface CrossEncoder {
+  readonly name: string;
+  score(pairs: Pair[], options?: ScoreOptions): Promise<number[]>;
+}
+
+export interface RankedIndex {
+  /** Index into the documents passed in. */
+  index: number;
+  score: number;
+}
+
+/**
+ * Scores `documents` against `query` and returns indices sorted best first (stable for ties), at most `topN`.
+ * @example const top = await rerank(encoder, 'plan for the economy?', chunks.map(c => c.text), 3);
+ */
+export async function rerank(
+  encoder: CrossEncoder,
+  query: string,
+  documents: string[],
+  topN: number = documents.length,
+  options?: ScoreOptions,
+): Promise<RankedIndex[]> {
+  if (documents.length === 0) return [];
+  const scores = await encoder.score(
+    documents.map((d): Pair => [query, d]),
+    options,
+  );
+  return rankByScore(scores).slice(0, topN);
+}
+
+/** Indices sorted by descending score; ties keep their input (retrieval) order. */
+export function rankByScore(scores: number[]): RankedIndex[] {
+  return scores
+    .map((score, index) => ({ index, score }))
+    .sort((a, b) => b.score - a.score || a.index - b.index);
+}
+
+/** The sigmoid of a logit, as sentence-transformers reports one-label cross-encoder scores by default. */
+export function sigmoid(logit: number): number {
+  return 1 / (1 + Math.exp(-logit));
+}

@@ -1,0 +1,254 @@
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { sha256Hex } from './document.js';
+import { StoreMismatchError } from './errors.js';
+
+export type Metric = 'cosine' | 'dot' | 'l2';
+
+export interface ChunkInput {
+  text: string;
+  vector: Float32Array;
+}
+
+export interface SearchHit {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** Similarity, higher is better: cosine similarity, dot product, or negative L2 distance. */
+  score: number;
+}
+
+export interface SearchOptions {
+  limit: number;
+  /** Only chunks of this source (S3 key or file path). */
+  source?: string;
+}
+
+/** Where chunks live. LanceDB implements it; the pipeline only sees this. */
+export interface VectorStore {
+  /** Content hash stored for a source, or null when it has no chunks. */
+  sourceHash(source: string): Promise<string | null>;
+  /** Atomically replaces all chunks of `source` (one commit). Returns the number of chunks now stored. */
+  replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number>;
+  /** Removes every chunk of `source`; returns how many were removed. */
+  deleteSource(source: string): Promise<number>;
+  search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
+  count(source?: string): Promise<number>;
+}
+
+export interface LanceStoreOptions {
+  /** Local folder or `s3://bucket/prefix`. */
+  uri: string;
+  /** @default 'chunks' */
+  table?: string;
+  /** Embedding model id, recorded in the table so a different model cannot silently mix vectors. */
+  embeddingModel: string;
+  dimension: number;
+  metric: Metric;
+  /** Object-store options for `s3://` (endpoint, allowHttp, region, keys). */
+  storageOptions?: Record<string, string>;
+  /**
+   * Seconds after which reads check for writes by other processes (ingest Lambdas); 0 checks on every
+   * read (one extra object-store request per query). @default 0
+   */
+  readConsistencySeconds?: number;
+}
+
+interface Row {
+  id: string;
+  text: string;
+  source: string;
+  source_id: string;
+  chunk: number;
+  content_hash: string;
+  _distance?: number;
+}
+
+/**
+ * Storage options for LanceDB's object store. The region is always set: without it Lance asks the
+ * instance-metadata address first and stalls about a second per connection.
+ */
+export function lanceStorageOptions(store: {
+  region: string;
+  s3Endpoint?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}): Record<string, string> {
+  const options: Record<string, string> = { region: store.region };
+  if (store.s3Endpoint) {
+    options.endpoint = store.s3Endpoint;
+    options.allowHttp = String(store.s3Endpoint.startsWith('http://'));
+    options.virtualHostedStyleRequest = 'false';
+  }
+  // Only explicit keys are passed; on Lambda the role's credentials (with session token) come from the environment.
+  if (store.accessKeyId && store.secretAccessKey) {
+    options.awsAccessKeyId = store.accessKeyId;
+    options.awsSecretAccessKey = store.secretAccessKey;
+  }
+  return options;
+}
+
+/**
+ * Predicates use a hash of the source, never the source text itself, so no user-chosen key or filter
+ * value is ever spliced into SQL. The hash alphabet is [0-9a-f]: safe by construction.
+ */
+function sourcePredicate(source: string): string {
+  return `source_id = '${sha256Hex(source)}'`;
+}
+
+function similarity(metric: Metric, distance: number): number {
+  // LanceDB distances: cosine = 1 - cos, dot = 1 - a·b, l2 = squared euclidean.
+  return metric === 'l2' ? -distance : 1 - distance;
+}
+
+async function openOrCreate(db: lancedb.Connection, name: string, schema: Schema): Promise<lancedb.Table> {
+  if ((await db.tableNames()).includes(name)) return db.openTable(name);
+  try {
+    return await db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+  } catch (error) {
+    // Another writer created it first with other metadata: open theirs and let the caller compare.
+    if ((await db.tableNames()).includes(name)) return db.openTable(name);
+    throw error;
+  }
+}
+
+const COMMIT_RETRIES = 8;
+
+/** Lance retries most commit conflicts itself; a mergeInsert that races another writer may still surface one. */
+async function withCommitRetry<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retryable = /conflict|retryable|concurrent|Precondition/i.test(message);
+      if (!retryable || attempt >= COMMIT_RETRIES) throw error;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * Math.random()));
+    }
+  }
+}
+
+/**
+ * LanceDB table of chunks: `id, text, vector, source, source_id, chunk, content_hash`.
+ * @example
+ * const store = await LanceStore.open({ uri: 's3://vectors/db', embeddingModel: 'Xenova/all-MiniLM-L6-v2',
+ *   dimension: 384, metric: 'cosine', storageOptions: { region: 'eu-west-1' } });
+ */
+export class LanceStore implements VectorStore {
+  readonly #table: lancedb.Table;
+  readonly #schema: Schema;
+  readonly #metric: Metric;
+
+  private constructor(table: lancedb.Table, schema: Schema, metric: Metric) {
+    this.#table = table;
+    this.#schema = schema;
+    this.#metric = metric;
+  }
+
+  static async open(options: LanceStoreOptions): Promise<LanceStore> {
+    const db = await lancedb.connect(options.uri, {
+      storageOptions: options.storageOptions,
+      readConsistencyInterval: options.readConsistencySeconds ?? 0,
+    });
+    const schema = new Schema(
+      [
+        new Field('id', new Utf8(), false),
+        new Field('text', new Utf8(), false),
+        new Field('vector', new FixedSizeList(options.dimension, new Field('item', new Float32(), true)), false),
+        new Field('source', new Utf8(), false),
+        new Field('source_id', new Utf8(), false),
+        new Field('chunk', new Int32(), false),
+        new Field('content_hash', new Utf8(), false),
+      ],
+      new Map([
+        ['embedding_model', options.embeddingModel],
+        ['metric', options.metric],
+      ]),
+    );
+    const name = options.table ?? 'chunks';
+    const table = await openOrCreate(db, name, schema);
+    const existing = await table.schema();
+    const vectorField = existing.fields.find((f) => f.name === 'vector');
+    const existingDim = (vectorField?.type as FixedSizeList | undefined)?.listSize;
+    const existingModel = existing.metadata.get('embedding_model');
+    if (existingDim !== options.dimension || (existingModel && existingModel !== options.embeddingModel)) {
+      throw new StoreMismatchError(
+        `table "${name}" holds ${existingDim}-d vectors of ${existingModel ?? 'an unknown model'}; ` +
+          `configured: ${options.dimension}-d ${options.embeddingModel}. Use another VECTOR_TABLE or re-ingest.`,
+      );
+    }
+    return new LanceStore(table, schema, options.metric);
+  }
+
+  async sourceHash(source: string): Promise<string | null> {
+    const rows = (await this.#table
+      .query()
+      .where(sourcePredicate(source))
+      .select(['content_hash'])
+      .limit(1)
+      .toArray()) as Pick<Row, 'content_hash'>[];
+    return rows[0]?.content_hash ?? null;
+  }
+
+  async replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number> {
+    if (chunks.length === 0) {
+      await this.deleteSource(source);
+      return 0;
+    }
+    const sourceId = sha256Hex(source);
+    const rows = chunks.map((c, chunk) => ({
+      id: `${sourceId}:${chunk}`,
+      text: c.text,
+      vector: Array.from(c.vector),
+      source,
+      source_id: sourceId,
+      chunk,
+      content_hash: contentHash,
+    }));
+    const data = lancedb.makeArrowTable(rows, { schema: this.#schema });
+    // One commit: new chunks in, changed chunks updated, the source's surplus old chunks removed.
+    await withCommitRetry(() =>
+      this.#table
+        .mergeInsert('id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .whenNotMatchedBySourceDelete({ where: sourcePredicate(source) })
+        .execute(data),
+    );
+    return chunks.length;
+  }
+
+  async deleteSource(source: string): Promise<number> {
+    const predicate = sourcePredicate(source);
+    const before = await this.#table.countRows(predicate);
+    if (before > 0) await withCommitRetry(() => this.#table.delete(predicate));
+    return before;
+  }
+
+  async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
+    let query = this.#table
+      .vectorSearch(Array.from(vector))
+      .distanceType(this.#metric)
+      .select(['id', 'text', 'source', 'chunk', '_distance'])
+      .limit(options.limit);
+    if (options.source !== undefined) query = query.where(sourcePredicate(options.source));
+    const rows = (await query.toArray()) as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      text: r.text,
+      source: r.source,
+      chunk: Number(r.chunk),
+      score: similarity(this.#metric, r._distance ?? 0),
+    }));
+  }
+
+  async count(source?: string): Promise<number> {
+    return this.#table.countRows(source === undefined ? undefined : sourcePredicate(source));
+  }
+
+  /** Compacts fragments and prunes old versions; run periodically (each write adds files). */
+  async optimize(): Promise<void> {
+    await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  }
+}

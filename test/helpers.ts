@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const FIXTURE_MODELS = path.join(here, 'fixtures', 'models');
+export const SAMPLE_DOCUMENT = path.join(here, '..', 'samples', 'state_of_the_union.txt');
+
+export interface CrossEncoderReference {
+  pairs: [string, string][];
+  tokens: number[][];
+  models: Record<string, Record<string, number[]>>;
+}
+export interface EmbeddingReference {
+  texts: string[];
+  tokens: number[][];
+  models: Record<string, Record<string, number[][]>>;
+}
+
+export function readReference<T>(name: 'cross_encoder_scores' | 'embedding_vectors'): T {
+  return JSON.parse(readFileSync(path.join(here, 'fixtures', 'reference', `${name}.json`), 'utf8')) as T;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+/** Environment for the functions' config: fixture models, offline. */
+export function fixtureEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    MODELS_DIR: FIXTURE_MODELS,
+    ALLOW_REMOTE_MODELS: 'false',
+    EMBEDDING_MODEL: 'tiny-embed',
+    RERANKER_MODEL: 'tiny-ce',
+    ...extra,
+  };
+}
+
+/** A Lambda context: the one part of AWS the handlers see that cannot exist here. */
+export function lambdaContext(functionName = 'test'): import('aws-lambda').Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '2048',
+    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Loads an event fixture as a fresh copy. */
+export function eventFixture<T = unknown>(name: string): T {
+  return structuredClone(JSON.parse(readFileSync(path.join(here, 'events', name), 'utf8'))) as T;
+}

@@ -1,0 +1,194 @@
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
+import type { IngestOutcome } from '../../shared/ingest.js';
+import { LanceStore } from '../../shared/store.js';
+import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext } from '../helpers.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ outcomes: IngestOutcome[] }>;
+
+let s3: LocalS3;
+let client: S3Client;
+let handler: Handler;
+let store: LanceStore;
+let dimension: number;
+const events: S3EventNotification[] = [];
+const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
+
+beforeAll(async () => {
+  s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
+  s3.onEvent((e) => events.push(e));
+  Object.assign(
+    process.env,
+    fixtureEnv({
+      VECTOR_DB_URI: 's3://vectors/lancedb',
+      S3_ENDPOINT: s3.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      MAX_DOCUMENT_BYTES: String(10 * 1024 * 1024),
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    }),
+  );
+  vi.resetModules();
+  handler = (await import('../../functions/ingest/handler.js')).handler as unknown as Handler;
+  client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
+  // A reader of the same table, as the query function would open it.
+  const { TransformersEmbedder } = await import('../../shared/embedder.js');
+  const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
+  dimension = embedder.dimension;
+  store = await LanceStore.open({
+    uri: 's3://vectors/lancedb',
+    embeddingModel: 'tiny-embed',
+    dimension: embedder.dimension,
+    metric: 'cosine',
+    storageOptions: {
+      endpoint: s3.endpoint,
+      allowHttp: 'true',
+      region: 'us-east-1',
+      awsAccessKeyId: 'S3RVER',
+      awsSecretAccessKey: 'S3RVER',
+    },
+  });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s3?.close();
+});
+
+/** Uploads (or deletes) an object and returns the notification the server emitted for it. */
+async function change(key: string, body: string | Uint8Array | null): Promise<S3EventNotification> {
+  const before = events.length;
+  if (body === null) await client.send(new DeleteObjectCommand({ Bucket: 'documents', Key: key }));
+  else await client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body }));
+  await vi.waitFor(() => expect(events.length).toBeGreaterThan(before));
+  return structuredClone(events[events.length - 1]!);
+}
+
+const ingest = (event: unknown) => handler(event, lambdaContext('ingest'));
+
+async function storedChunks(source: string): Promise<string[]> {
+  // Any query vector: with the source filter and a high limit, every chunk of the source comes back.
+  const hits = await store.search(new Float32Array(dimension).fill(0.1), { limit: 1000, source });
+  return hits.sort((a, b) => a.chunk - b.chunk).map((h) => h.text);
+}
+
+describe('ingest handler (local S3, LanceDB on s3://)', () => {
+  it('stores exactly the chunks LangChain splits the document into', async () => {
+    const event = await change('docs/state of the union.txt', sample);
+    const { outcomes } = await ingest(event);
+    const expected = await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(sample);
+    expect(outcomes).toEqual([{ source: 'docs/state of the union.txt', action: 'indexed', chunks: expected.length }]);
+    expect(await storedChunks('docs/state of the union.txt')).toEqual(expected);
+  });
+
+  it('is a no-op when the same content arrives again (at-least-once delivery)', async () => {
+    const event = await change('docs/state of the union.txt', sample);
+    const count = await store.count();
+    const { outcomes } = await ingest(event);
+    expect(outcomes[0]?.action).toBe('unchanged');
+    expect(await store.count()).toBe(count);
+  });
+
+  it('replaces the chunks of a re-uploaded document without duplicates', async () => {
+    const shorter = sample.slice(0, 3000);
+    const event = await change('docs/state of the union.txt', shorter);
+    await ingest(event);
+    const expected = await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(shorter);
+    expect(await storedChunks('docs/state of the union.txt')).toEqual(expected);
+  });
+
+  it('accepts the URL-encoded keys real S3 sends (a fixture event)', async () => {
+    await change('docs/state of the union.txt', sample);
+    const { outcomes } = await ingest(eventFixture('s3/object-created.json'));
+    expect(outcomes[0]).toMatchObject({ source: 'docs/state of the union.txt', action: 'indexed' });
+  });
+
+  it('removes every chunk of a deleted document and nothing else', async () => {
+    await ingest(await change('docs/other.md', 'Another document about the economy.\n\nIt has two paragraphs.'));
+    const otherCount = await store.count('docs/other.md');
+    const { outcomes } = await ingest(await change('docs/state of the union.txt', null));
+    expect(outcomes[0]).toMatchObject({ action: 'deleted' });
+    expect(await store.count('docs/state of the union.txt')).toBe(0);
+    expect(await store.count('docs/other.md')).toBe(otherCount);
+    expect(otherCount).toBeGreaterThan(0);
+  });
+
+  it('ignores a stale "created" event for an object deleted since (out-of-order delivery)', async () => {
+    const created = await change('docs/stale.txt', 'Short lived.');
+    await change('docs/stale.txt', null);
+    const { outcomes } = await ingest(created);
+    expect(outcomes[0]).toMatchObject({ action: 'deleted', chunks: 0 });
+    expect(await store.count('docs/stale.txt')).toBe(0);
+  });
+
+  it('keeps a re-uploaded document when a stale "removed" event arrives', async () => {
+    await change('docs/back.txt', 'First version.');
+    const removed = await change('docs/back.txt', null);
+    await ingest(await change('docs/back.txt', 'It came back.'));
+    const { outcomes } = await ingest(removed);
+    expect(outcomes[0]?.action).toBe('unchanged');
+    expect(await storedChunks('docs/back.txt')).toEqual(['It came back.']);
+  });
+
+  it('loses nothing when two documents are ingested concurrently', async () => {
+    const a = await change('docs/a.txt', sample.slice(0, 20_000));
+    const b = await change('docs/b.txt', sample.slice(20_000));
+    await Promise.all([ingest(a), ingest(b)]);
+    const splitter = new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 });
+    expect(await store.count('docs/a.txt')).toBe((await splitter.splitText(sample.slice(0, 20_000))).length);
+    expect(await store.count('docs/b.txt')).toBe((await splitter.splitText(sample.slice(20_000))).length);
+  });
+
+  it.each([
+    ['an empty file', 'docs/empty.txt', '', 'indexed'],
+    ['a whitespace-only file', 'docs/blank.txt', ' \n\n\t ', 'indexed'],
+  ])('indexes %s as zero chunks', async (_label, key, body, action) => {
+    const { outcomes } = await ingest(await change(key, body));
+    expect(outcomes[0]).toEqual({ source: key, action, chunks: 0 });
+    expect(await store.count(key)).toBe(0);
+  });
+
+  it.each([
+    ['a binary file', 'docs/image.txt', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), /binary/],
+    ['non-UTF-8 bytes', 'docs/latin1.txt', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x21]), /UTF-8/],
+    ['an unsupported extension', 'docs/report.pdf', 'not really a pdf', /unsupported file type/],
+    ['a 20 MB text file', 'docs/huge.txt', 'a'.repeat(20 * 1024 * 1024), /limit is 10485760 bytes/],
+  ])('skips %s with a reason and leaves other documents alone', async (_label, key, body, reason) => {
+    const before = await store.count();
+    const { outcomes } = await ingest(await change(key, body));
+    expect(outcomes[0]).toMatchObject({ source: key, action: 'skipped' });
+    expect((outcomes[0] as { reason: string }).reason).toMatch(reason);
+    expect(await store.count()).toBe(before);
+  });
+
+  it.each(['docs/with space.txt', 'docs/plus+sign.txt', 'docs/ünïcödé 東京.md', "docs/quote's \"x\".txt"])(
+    'ingests and filters the key %s exactly',
+    async (key) => {
+      const { outcomes } = await ingest(await change(key, `Text of ${key}.`));
+      expect(outcomes[0]).toEqual({ source: key, action: 'indexed', chunks: 1 });
+      expect(await storedChunks(key)).toEqual([`Text of ${key}.`]);
+    },
+  );
+
+  it('processes the other records of an event when one fails, then reports the failure', async () => {
+    const good = await change('docs/good.txt', 'Good document.');
+    const bad = structuredClone(good);
+    bad.Records[0]!.s3.bucket.name = 'no-such-bucket';
+    const event = { Records: [...bad.Records, ...good.Records] };
+    await expect(ingest(event)).rejects.toThrow(/1 of 2 record\(s\) failed/);
+    expect(await storedChunks('docs/good.txt')).toEqual(['Good document.']);
+  });
+
+  it('rejects an event that is not an S3 notification', async () => {
+    await expect(ingest({ hello: 'world' })).rejects.toThrow(/not an S3 notification/);
+  });
+
+  it('reconciles the removed-event fixture to the current state (object gone → no chunks)', async () => {
+    const { outcomes } = await ingest(eventFixture('s3/object-removed.json'));
+    expect(outcomes[0]).toMatchObject({ source: 'docs/state of the union.txt', action: 'deleted' });
+  });
+});
