@@ -1,0 +1,47 @@
+import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
+import { Document } from '@langchain/core/documents';
+import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
+import type { Embedder } from '../embedder.js';
+import type { VectorStore } from '../store.js';
+
+export interface ChunkRetrieverOptions extends BaseRetrieverInput {
+  embedder: Embedder;
+  store: VectorStore;
+  /** Chunks per query. @default 20 */
+  k?: number;
+  /** Only chunks of this source. */
+  source?: string;
+}
+
+/**
+ * LangChain retriever over this project's vector store: the first stage, as a LangChain building block.
+ * Documents carry `id`, `source`, `chunk` and `retrievalScore` in metadata.
+ */
+export class ChunkRetriever extends BaseRetriever {
+  lc_namespace = ['rerank-pipeline', 'retrievers'];
+  readonly #embedder: Embedder;
+  readonly #store: VectorStore;
+  readonly #k: number;
+  readonly #source: string | undefined;
+
+  constructor(options: ChunkRetrieverOptions) {
+    super(options);
+    this.#embedder = options.embedder;
+    this.#store = options.store;
+    this.#k = options.k ?? 20;
+    this.#source = options.source;
+  }
+
+  async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document[]> {
+    const [vector] = await this.#embedder.embed([query]);
+    const hits = await this.#store.search(vector!, { limit: this.#k, source: this.#source });
+    return hits.map(
+      (hit) =>
+        new Document({
+          id: hit.id,
+          pageContent: hit.text,
+          metadata: { source: hit.source, chunk: hit.chunk, retrievalScore: hit.score },
+        }),
+    );
+  }
+}

@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startEndpointServer, type EndpointServer } from '../../endpoint/server.js';
+import { startLocalS3, type LocalS3 } from '../../local/s3Server.js';
+import type { QueryResponse } from '../../shared/contract.js';
+import { TransformersEmbedder } from '../../shared/embedder.js';
+import { indexDocument } from '../../shared/ingest.js';
+import { silentLog } from '../../shared/log.js';
+import { configureModelHub } from '../../shared/models/hub.js';
+import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
+import { LanceStore } from '../../shared/store.js';
+import { FIXTURE_MODELS, SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext } from '../helpers.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+let s3: LocalS3;
+let endpoint: EndpointServer;
+let encoder: LocalCrossEncoder;
+const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
+
+/** Imports a fresh copy of the query handler under the given environment (config is read at import). */
+async function loadHandler(env: Record<string, string>): Promise<Handler> {
+  Object.assign(process.env, env);
+  vi.resetModules();
+  return (await import('../../functions/query/handler.js')).handler as unknown as Handler;
+}
+
+function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return fixtureEnv({
+    VECTOR_DB_URI: 's3://vectors/lancedb',
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    RERANK_BACKEND: 'sagemaker',
+    SAGEMAKER_ENDPOINT_NAME: 'reranker',
+    SAGEMAKER_ENDPOINT_URL: endpoint.url,
+    RERANKER_DTYPE: 'fp32',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    ...extra,
+  });
+}
+
+function httpEvent(body: string | undefined): unknown {
+  const event = eventFixture<Record<string, unknown>>('apigw/query.json');
+  event.body = body;
+  return event;
+}
+
+beforeAll(async () => {
+  configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
+  s3 = await startLocalS3({ buckets: ['vectors'] });
+  encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32' });
+  endpoint = await startEndpointServer({ encoder, port: 0, log: silentLog });
+  const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
+  const store = await LanceStore.open({
+    uri: 's3://vectors/lancedb',
+    embeddingModel: 'tiny-embed',
+    dimension: embedder.dimension,
+    metric: 'cosine',
+    storageOptions: { endpoint: s3.endpoint, allowHttp: 'true', region: 'us-east-1', awsAccessKeyId: 'S3RVER', awsSecretAccessKey: 'S3RVER' },
+  });
+  const deps = { store, embedder, log: silentLog, rules: { extensions: ['.txt'], maxBytes: 1e7 }, split: { chunkSize: 500, chunkOverlap: 100 } };
+  await indexDocument('state_of_the_union.txt', Buffer.from(sample), deps);
+  await indexDocument('other.txt', Buffer.from('The economy plan is in another file too.'), deps);
+});
+
+afterAll(async () => {
+  await endpoint?.close();
+  await s3?.close();
+});
+
+describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoint)', () => {
+  let handler: Handler;
+  beforeAll(async () => {
+    handler = await loadHandler(baseEnv());
+  });
+  const call = async (body: string | undefined) => (await handler(httpEvent(body), lambdaContext('query'))) as HttpResult;
+
+  it('answers POST /query with the top 3 reranked chunks, best first', async () => {
+    const res = await call(JSON.stringify({ query: 'What is the plan for the economy?' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(res.body) as QueryResponse;
+    expect(body.reranked).toBe(true);
+    expect(body.results).toHaveLength(3);
+    const scores = body.results.map((r) => r.score!);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    for (const r of body.results) {
+      if (r.source === 'state_of_the_union.txt') expect(sample).toContain(r.text);
+      expect(r.retrievalRank).toBeGreaterThanOrEqual(1);
+      expect(r.retrievalRank).toBeLessThanOrEqual(20);
+    }
+    // The endpoint's scores are the cross-encoder's: score the returned texts independently.
+    const direct = await encoder.score(body.results.map((r) => ['What is the plan for the economy?', r.text]));
+    direct.forEach((s, i) => expect(Math.abs(s - scores[i]!)).toBeLessThan(1e-4));
+    expect(Object.keys(body.timings).sort()).toEqual(['embed', 'rerank', 'search', 'total']);
+  });
+
+  it('honours k, topN and a source filter', async () => {
+    const res = await call(JSON.stringify({ query: 'economy', k: 5, topN: 5, filter: { source: 'other.txt' } }));
+    const body = JSON.parse(res.body) as QueryResponse;
+    expect(body.results.map((r) => r.source)).toEqual(['other.txt']);
+  });
+
+  it('treats a quote in the filter as data, not SQL', async () => {
+    const res = await call(JSON.stringify({ query: 'economy', filter: { source: "x' OR '1'='1" } }));
+    expect(res.statusCode).toBe(200);
+    expect((JSON.parse(res.body) as QueryResponse).results).toEqual([]);
+  });
+
+  it.each([
+    ['malformed JSON', '{"query": ', /not valid JSON/],
+    ['a missing body', undefined, /body is required/],
+    ['a missing query', '{}', /query is required/],
+    ['a non-string query', '{"query": 42}', /query must be a string/],
+    ['an empty query', '{"query": "   "}', /must not be empty/],
+    ['a query over 2,000 characters', JSON.stringify({ query: 'a'.repeat(2001) }), /at most 2000/],
+    ['k = 0', '{"query": "q", "k": 0}', /k:/],
+    ['k = 101', '{"query": "q", "k": 101}', /k:/],
+    ['a fractional k', '{"query": "q", "k": 2.5}', /k:/],
+    ['topN > k', '{"query": "q", "k": 5, "topN": 6}', /topN must not exceed k/],
+    ['an unknown field', '{"query": "q", "limit": 3}', /unknown field\(s\): limit/],
+    ['an unknown filter field', '{"query": "q", "filter": {"where": "1=1"}}', /unknown field\(s\): where/],
+  ])('answers 400 with a message for %s', async (_label, body, message) => {
+    const res = await call(body);
+    expect(res.statusCode).toBe(400);
+    expect((JSON.parse(res.body) as { error: string }).error).toMatch(message);
+  });
+
+  it('answers 413 for a body over 64 KiB', async () => {
+    const res = await call(JSON.stringify({ query: 'q', pad: 'x'.repeat(70_000) }));
+    expect(res.statusCode).toBe(413);
+  });
+
+  it('decodes base64 bodies', async () => {
+    const event = httpEvent(Buffer.from(JSON.stringify({ query: 'economy', topN: 1 })).toString('base64')) as Record<string, unknown>;
+    event.isBase64Encoded = true;
+    const res = (await handler(event, lambdaContext('query'))) as HttpResult;
+    expect(JSON.parse(res.body).results).toHaveLength(1);
+  });
+
+  it('answers a direct invoke with the response object itself', async () => {
+    const body = (await handler({ query: 'What is the plan for the economy?', topN: 2 }, lambdaContext('query'))) as QueryResponse;
+    expect(body.results).toHaveLength(2);
+    expect(body.reranked).toBe(true);
+  });
+
+  it('fails a bad direct invoke with a named error', async () => {
+    const error = await handler({ query: '' }, lambdaContext('query')).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('BadRequestError');
+  });
+});
+
+describe('query handler when the endpoint is down', () => {
+  const deadEnv = () => ({ SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:9', RERANK_MAX_RETRIES: '1', RERANK_TIMEOUT_MS: '2000' });
+
+  it('answers 503 under the error policy', async () => {
+    const handler = await loadHandler(baseEnv({ ...deadEnv(), RERANK_FAILURE_POLICY: 'error' }));
+    const res = (await handler(httpEvent('{"query": "economy"}'), lambdaContext('query'))) as HttpResult;
+    expect(res.statusCode).toBe(503);
+    expect(res.body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+  });
+
+  it('returns retrieval order flagged reranked=false under the fallback policy', async () => {
+    const handler = await loadHandler(baseEnv({ ...deadEnv(), RERANK_FAILURE_POLICY: 'fallback' }));
+    const res = (await handler(httpEvent('{"query": "economy"}'), lambdaContext('query'))) as HttpResult;
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as QueryResponse;
+    expect(body.reranked).toBe(false);
+    expect(body.results.map((r) => r.retrievalRank)).toEqual([1, 2, 3]);
+    expect(body.results.every((r) => r.score === null)).toBe(true);
+  });
+});

@@ -1,0 +1,69 @@
+import { ContextualCompressionRetriever } from '@langchain/classic/retrievers/contextual_compression';
+import { Document } from '@langchain/core/documents';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransformersEmbedder } from '../../shared/embedder.js';
+import { indexDocument } from '../../shared/ingest.js';
+import { ChunkRetriever } from '../../shared/langchain/chunkRetriever.js';
+import { CrossEncoderReranker } from '../../shared/langchain/crossEncoderReranker.js';
+import { silentLog } from '../../shared/log.js';
+import { configureModelHub } from '../../shared/models/hub.js';
+import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
+import { LanceStore } from '../../shared/store.js';
+import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
+
+let dir: string;
+let encoder: LocalCrossEncoder;
+let retriever: ChunkRetriever;
+
+beforeAll(async () => {
+  configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'lc-'));
+  const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
+  const store = await LanceStore.open({ uri: dir, embeddingModel: 'tiny-embed', dimension: embedder.dimension, metric: 'cosine' });
+  await indexDocument('sotu.txt', readFileSync(SAMPLE_DOCUMENT), {
+    store,
+    embedder,
+    log: silentLog,
+    rules: { extensions: ['.txt'], maxBytes: 1e7 },
+    split: { chunkSize: 500, chunkOverlap: 100 },
+  });
+  encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32' });
+  retriever = new ChunkRetriever({ embedder, store, k: 20 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('CrossEncoderReranker', () => {
+  it('reranks the base retriever’s 20 documents inside ContextualCompressionRetriever', async () => {
+    const query = 'What is the plan for the economy?';
+    const compression = new ContextualCompressionRetriever({
+      baseCompressor: new CrossEncoderReranker({ model: encoder, topN: 3 }),
+      baseRetriever: retriever,
+    });
+    const docs = await compression.invoke(query);
+    const candidates = await retriever.invoke(query);
+    expect(candidates).toHaveLength(20);
+    const scores = await encoder.score(candidates.map((d) => [query, d.pageContent]));
+    const best = scores
+      .map((score, i) => ({ score, text: candidates[i]!.pageContent }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 3);
+    expect(docs.map((d) => d.pageContent)).toEqual(best.map((b) => b.text));
+    expect(docs.map((d) => d.metadata.relevanceScore)).toEqual(best.map((b) => b.score));
+    expect(docs.every((d) => d.metadata.source === 'sotu.txt')).toBe(true);
+  });
+
+  it('returns new documents and leaves the inputs untouched', async () => {
+    const input = [new Document({ pageContent: 'a', metadata: { k: 1 } }), new Document({ pageContent: 'b', metadata: {} })];
+    const out = await new CrossEncoderReranker({ model: encoder, topN: 1 }).compressDocuments(input, 'q');
+    expect(out).toHaveLength(1);
+    expect(input[0]!.metadata).toEqual({ k: 1 });
+    expect(input.some((d) => d === out[0])).toBe(false);
+  });
+
+  it('returns nothing for no documents', async () => {
+    expect(await new CrossEncoderReranker({ model: encoder }).compressDocuments([], 'q')).toEqual([]);
+  });
+});
