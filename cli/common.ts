@@ -1,0 +1,21 @@
+import { loadConfig, type Config } from '../shared/config.js';
+import { configureModelHub } from '../shared/models/hub.js';
+
+/**
+ * Configuration for a CLI: the environment (validated as in the Lambdas) with flag overrides applied as
+ * if they were environment variables, so both paths share one validation.
+ */
+export function cliConfig(overrides: Record<string, string | undefined> = {}): Config {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const config = loadConfig({ ...process.env, ...defined });
+  configureModelHub(config.models);
+  return config;
+}
+
+/** Runs a CLI's main, printing only the message of an error (no stack) and exiting non-zero. */
+export function runCli(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
