@@ -19,7 +19,7 @@ const envSchema = z.object({
   EMBEDDING_NORMALIZE: bool.default('true'),
   /** Must match how the embedding model was trained: cosine for normalised models, dot for dot-product ones. */
   VECTOR_METRIC: z.enum(['cosine', 'dot', 'l2']).default('cosine'),
-  EMBEDDING_BATCH_SIZE: int(1, 512).default(32),
+  EMBEDDING_BATCH_SIZE: int(1, 512).default(8),
   MODELS_DIR: z.string().min(1).optional(),
   ALLOW_REMOTE_MODELS: bool.default('true'),
   MODEL_CACHE_DIR: z.string().min(1).optional(),
@@ -44,7 +44,7 @@ const envSchema = z.object({
   RERANK_BACKEND: z.enum(['local', 'sagemaker', 'none']).default('local'),
   RERANKER_MODEL: z.string().min(1).default('Xenova/ms-marco-MiniLM-L-6-v2'),
   RERANKER_DTYPE: dtype.default('int8'),
-  RERANK_BATCH_SIZE: int(1, 1024).default(32),
+  RERANK_BATCH_SIZE: int(1, 1024).default(8),
   SAGEMAKER_ENDPOINT_NAME: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/).optional(),
   SAGEMAKER_ENDPOINT_URL: z.string().url().optional(),
   SAGEMAKER_CONTENT_HANDLER: z.enum(['pairs', 'tei']).default('pairs'),

@@ -19,7 +19,7 @@ export interface TransformersEmbedderOptions {
   pooling?: 'mean' | 'cls';
   /** L2-normalise vectors (required for cosine-trained models searched with dot/cosine). @default true */
   normalize?: boolean;
-  /** Texts per ONNX run; batches are length-sorted so padding stays small. @default 32 */
+  /** Texts per ONNX run, length-sorted so padding stays small. Small batches are faster on CPU (measured: 8 → 1.07 s, 32 → 1.58 s for 96 chunks). @default 8 */
   batchSize?: number;
 }
 
@@ -73,7 +73,7 @@ export class TransformersEmbedder implements Embedder {
     this.#model = model;
     this.#pooling = options.pooling ?? 'mean';
     this.#normalize = options.normalize ?? true;
-    this.#batchSize = options.batchSize ?? 32;
+    this.#batchSize = options.batchSize ?? 8;
   }
 
   static async create(options: TransformersEmbedderOptions): Promise<TransformersEmbedder> {

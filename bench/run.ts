@@ -1,0 +1,237 @@
+/**
+ * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint]
+ * Each figure is printed next to the baseline it is compared against, measured in the same run.
+ * Models: MODELS_DIR (default ../shared/models when present) with minilm-embed / minilm-ce, the
+ * MiniLM-L6-shaped fixtures; otherwise the hub models of the same shape.
+ */
+import { AutoModelForSequenceClassification, AutoTokenizer, pipeline } from '@xenova/transformers';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEndpointServer } from '../endpoint/server.js';
+import type { Pair } from '../shared/contract.js';
+import { TransformersEmbedder } from '../shared/embedder.js';
+import { indexDocument } from '../shared/ingest.js';
+import { silentLog } from '../shared/log.js';
+import { configureModelHub } from '../shared/models/hub.js';
+import { answerQuery } from '../shared/query.js';
+import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
+import { SageMakerCrossEncoder } from '../shared/rerank/sagemakerCrossEncoder.js';
+import { splitText } from '../shared/splitter.js';
+import { LanceStore } from '../shared/store.js';
+import { summarize, time, type Timing } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '11' },
+    only: { type: 'string' },
+  },
+});
+const runs = Number(values.runs);
+const only = values.only?.split(',');
+const enabled = (name: string) => !only || only.includes(name);
+
+const fixtures = path.resolve('..', 'shared', 'models');
+const modelsDir = process.env.MODELS_DIR ?? (existsSync(fixtures) ? fixtures : undefined);
+const local = modelsDir !== undefined && existsSync(path.join(modelsDir, 'minilm-ce'));
+const EMBED = local ? 'minilm-embed' : 'Xenova/all-MiniLM-L6-v2';
+const CE = local ? 'minilm-ce' : 'Xenova/ms-marco-MiniLM-L-6-v2';
+configureModelHub({ dir: modelsDir, allowRemote: !local });
+
+const QUERY = 'What is the plan for the economy?';
+const sample = readFileSync(path.join('samples', 'state_of_the_union.txt'), 'utf8');
+
+interface Row {
+  benchmark: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  detail: Record<string, unknown>;
+}
+const rows: Row[] = [];
+const fmt = (t: Timing) => `${t.median} ms (p90 ${t.p90})`;
+const report = (benchmark: string, ours: Timing, baseline: Timing, oursLabel: string, baseLabel: string) =>
+  rows.push({
+    benchmark,
+    ours: `${fmt(ours)} ${oursLabel}`,
+    baseline: `${fmt(baseline)} ${baseLabel}`,
+    ratio: `${(baseline.median / ours.median).toFixed(1)}x`,
+    detail: { ours, baseline },
+  });
+
+/** Candidates as the pipeline produces them: 500-character chunks of the sample, cycled to n. */
+async function candidatePairs(n: number): Promise<Pair[]> {
+  const chunks = (await splitText(sample)).filter((c) => c.length > 350);
+  return Array.from({ length: n }, (_, i): Pair => [QUERY, chunks[i % chunks.length]!]);
+}
+
+async function benchRerank(): Promise<void> {
+  const encoder = await LocalCrossEncoder.create({ model: CE, dtype: 'int8' });
+  // The baseline: transformers.js used as its docs show (pads every pair to max_length).
+  const tokenizer = await AutoTokenizer.from_pretrained(CE);
+  const model = await AutoModelForSequenceClassification.from_pretrained(CE, { quantized: true });
+  const documented = async (pairs: Pair[]) =>
+    model(
+      tokenizer(
+        pairs.map(([q]) => q),
+        { text_pair: pairs.map(([, d]) => d), padding: true, truncation: true, max_length: 512 },
+      ),
+    );
+  for (const n of [20, 50, 100]) {
+    const pairs = await candidatePairs(n);
+    const ours = await time(() => encoder.score(pairs), n === 20 ? runs : Math.max(3, runs >> 1));
+    const base = await time(() => documented(pairs), n === 20 ? Math.max(3, runs >> 1) : 3, 1);
+    report(`rerank ${n} pairs (${CE} int8)`, ours, base, 'in-process', 'transformers.js as documented');
+  }
+}
+
+async function withStore<T>(fn: (store: LanceStore, embedder: TransformersEmbedder) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  try {
+    const embedder = await TransformersEmbedder.create({ model: EMBED, dtype: 'int8' });
+    const store = await LanceStore.open({ uri: dir, embeddingModel: EMBED, dimension: embedder.dimension, metric: 'cosine' });
+    return await fn(store, embedder);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ingestDeps = (store: LanceStore, embedder: TransformersEmbedder) => ({
+  store,
+  embedder,
+  log: silentLog,
+  rules: { extensions: ['.txt'], maxBytes: 1e8 },
+  split: { chunkSize: 500, chunkOverlap: 100 },
+});
+
+async function benchQuery(): Promise<void> {
+  await withStore(async (store, embedder) => {
+    await indexDocument('sotu.txt', Buffer.from(sample), ingestDeps(store, embedder));
+    const crossEncoder = await LocalCrossEncoder.create({ model: CE, dtype: 'int8' });
+    const deps = { embedder, store, failurePolicy: 'error' as const, defaults: { k: 20, topN: 3 }, log: silentLog };
+    const ours = await time(() => answerQuery({ query: QUERY }, { ...deps, crossEncoder }), runs);
+    const base = await time(() => answerQuery({ query: QUERY }, { ...deps, crossEncoder: null }), runs);
+    rows.push({
+      benchmark: 'query end to end (embed → top-20 → rerank → top-3)',
+      ours: `${fmt(ours)} with rerank`,
+      baseline: `${fmt(base)} retrieval only`,
+      ratio: `+${(ours.median - base.median).toFixed(1)} ms for reranking`,
+      detail: { ours, baseline: base },
+    });
+  });
+}
+
+async function benchIngest(): Promise<void> {
+  await withStore(async (store, embedder) => {
+    const chunks = await splitText(sample);
+    // Ours: the ingest path (split, batched length-sorted embedding, one commit), on fresh content each run.
+    let version = 0;
+    const ours = await time(
+      () => indexDocument(`doc-${version}.txt`, Buffer.from(`${sample}\n${version++}`), ingestDeps(store, embedder)),
+      Math.max(3, runs >> 2),
+      1,
+    );
+    // Baseline: transformers.js's feature-extraction pipeline as documented, all chunks in one call
+    // (embedding only: no split, no store).
+    const extractor = await pipeline('feature-extraction', EMBED, { quantized: true });
+    const base = await time(() => extractor(chunks, { pooling: 'mean', normalize: true }), Math.max(3, runs >> 2), 1);
+    const perSecond = (t: Timing) => Math.round((chunks.length / t.median) * 1000);
+    rows.push({
+      benchmark: `ingest ${chunks.length} chunks (${EMBED} int8, local LanceDB)`,
+      ours: `${perSecond(ours)} chunks/s (${fmt(ours)}) batched`,
+      baseline: `${perSecond(base)} chunks/s (${fmt(base)}) transformers.js pipeline as documented, embed only`,
+      ratio: `${(base.median / ours.median).toFixed(1)}x`,
+      detail: { ours, baseline: base, chunks: chunks.length },
+    });
+  });
+}
+
+async function benchCold(): Promise<void> {
+  // Cold start in this process: first-time model load + first query; compared with a warm query.
+  await withStore(async (store, embedder) => {
+    await indexDocument('sotu.txt', Buffer.from(sample), ingestDeps(store, embedder));
+    const start = performance.now();
+    const crossEncoder = await LocalCrossEncoder.create({ model: CE, dtype: 'int8' });
+    const loaded = performance.now() - start;
+    const deps = { embedder, store, crossEncoder, failurePolicy: 'error' as const, defaults: { k: 20, topN: 3 }, log: silentLog };
+    await answerQuery({ query: QUERY }, deps);
+    const cold = performance.now() - start;
+    const warm = await time(() => answerQuery({ query: QUERY }, deps), runs, 0);
+    rows.push({
+      benchmark: 'cold start (cross-encoder load + first query)',
+      ours: `${Math.round(cold)} ms (load ${Math.round(loaded)} ms)`,
+      baseline: `${fmt(warm)} warm query`,
+      ratio: `${(cold / warm.median).toFixed(1)}x`,
+      detail: { coldMs: cold, loadMs: loaded, warm },
+    });
+  });
+}
+
+async function benchEndpoint(): Promise<void> {
+  const encoder = await LocalCrossEncoder.create({ model: CE, dtype: 'int8' });
+  const server = await startEndpointServer({ encoder, port: 0, log: silentLog });
+  try {
+    const client = new SageMakerRuntimeClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    const remote = new SageMakerCrossEncoder({ endpointName: 'bench', client, timeoutMs: 60_000 });
+    const pairs = await candidatePairs(20);
+    const requests = Math.max(8, runs);
+    const inProcess = await time(() => encoder.score(pairs), Math.max(3, runs >> 1));
+    const baselinePps = Math.round((pairs.length / inProcess.median) * 1000);
+    for (const clients of [1, 4, 8]) {
+      await remote.score(pairs);
+      const latencies: number[] = [];
+      const start = performance.now();
+      let sent = 0;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (sent < requests) {
+            sent++;
+            const t = performance.now();
+            await remote.score(pairs);
+            latencies.push(performance.now() - t);
+          }
+        }),
+      );
+      const seconds = (performance.now() - start) / 1000;
+      const pps = Math.round((latencies.length * pairs.length) / seconds);
+      const lat = summarize(latencies);
+      rows.push({
+        benchmark: `local endpoint, ${clients} concurrent client(s), 20 pairs/request`,
+        ours: `${pps} pairs/s (latency ${fmt(lat)})`,
+        baseline: `${baselinePps} pairs/s in-process, no HTTP`,
+        ratio: `${(pps / baselinePps).toFixed(2)}x of in-process`,
+        detail: { clients, pairsPerSecond: pps, latency: lat, inProcess },
+      });
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+const benches: [string, () => Promise<void>][] = [
+  ['rerank', benchRerank],
+  ['query', benchQuery],
+  ['ingest', benchIngest],
+  ['cold', benchCold],
+  ['endpoint', benchEndpoint],
+];
+for (const [name, fn] of benches) {
+  if (!enabled(name)) continue;
+  if (!values.json) process.stderr.write(`running ${name}…\n`);
+  await fn();
+}
+
+const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
+if (values.json) {
+  process.stdout.write(JSON.stringify({ machine, models: { embed: EMBED, crossEncoder: CE }, rows }, null, 2) + '\n');
+} else {
+  process.stdout.write(`\n${machine}; models: ${EMBED}, ${CE}\n`);
+  console.table(rows.map(({ detail: _detail, ...rest }) => rest));
+}
