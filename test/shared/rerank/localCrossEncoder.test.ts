@@ -104,11 +104,12 @@ describe('LocalCrossEncoder (fp32)', () => {
 
 describe('LocalCrossEncoder (int8)', () => {
   it('ranks like onnxruntime-python int8 and stays near its scores', async () => {
-    const encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'int8' });
+    // One pair per run, as the reference was computed: dynamic quantisation scales activations per batch,
+    // so int8 scores also move with batch composition. README: on CPUs without AVX-512 VNNI onnxruntime's
+    // u8s8 kernels drift from the reference (measured max 0.39 here); the ordering must still agree.
+    const encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'int8', batchSize: 1 });
     const scores = await encoder.score(reference.pairs);
-    // README: on CPUs without AVX-512 VNNI, onnxruntime's u8s8 kernels saturate and drift from the
-    // reference (measured max 0.51 on tiny-ce); the ordering must still agree closely.
     expect(spearman(scores, expected.ort_int8!)).toBeGreaterThan(0.9);
-    expect(maxAbsDiff(scores, expected.ort_int8!)).toBeLessThan(0.6);
+    expect(maxAbsDiff(scores, expected.ort_int8!)).toBeLessThan(0.45);
   });
 });
