@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_MODELS } from '../helpers.js';
+
+interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties: Record<string, unknown>;
+}
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+let out: string;
+let unpacked: string;
+let resources: Record<string, Resource>;
+
+function run(command: string, args: string[], env: Record<string, string> = {}): string {
+  const result = spawnSync(command, args, {
+    cwd: root,
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env },
+    encoding: 'utf8',
+    timeout: 280_000,
+  });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const statementsOf = (role: string): Statement[] =>
+  (resources[role]!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+beforeAll(() => {
+  out = mkdtempSync(path.join(os.tmpdir(), 'sls-'));
+  // Layers from the test fixtures, so the check needs nothing outside the repository.
+  run('npx', ['tsx', 'layers/build.ts', '--embedding-model', 'tiny-embed', '--reranker-model', 'tiny-ce'], {
+    MODELS_DIR: FIXTURE_MODELS,
+  });
+  run('npx', ['serverless', 'package', '--package', out]);
+  const template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, Resource>;
+  };
+  resources = template.Resources;
+  unpacked = path.join(out, 'unpacked');
+  for (const [zip, dir] of [
+    ['query.zip', 'query'],
+    ['native.zip', 'opt'],
+    ['models.zip', 'opt'],
+  ]) {
+    run('python3', ['-m', 'zipfile', '-e', path.join(out, zip!), path.join(unpacked, dir!)]);
+  }
+}, 300_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('serverless package (offline)', () => {
+  it('declares the two functions, their layers, the buckets, the DLQ and the API', () => {
+    expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual(['IngestLambdaFunction', 'QueryLambdaFunction']);
+    expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Runtime).toBe('nodejs20.x');
+    const route = ofType('AWS::ApiGatewayV2::Route')[0]![1];
+    expect(route.Properties).toMatchObject({ RouteKey: 'POST /query', AuthorizationType: 'AWS_IAM' });
+  });
+
+  it('sends created and removed events under the documents prefix to ingest', () => {
+    const bucket = ofType('AWS::S3::Bucket').find(([, b]) => b.Properties.NotificationConfiguration)![1];
+    const configs = (bucket.Properties.NotificationConfiguration as { LambdaConfigurations: { Event: string; Filter: unknown }[] })
+      .LambdaConfigurations;
+    expect(new Set(configs.map((c) => c.Event))).toEqual(new Set(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']));
+    for (const c of configs) expect(JSON.stringify(c.Filter)).toContain('"Name":"prefix","Value":"docs/"');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+  });
+
+  it('routes failed async ingests to the SQS dead-letter queue', () => {
+    const config = ofType('AWS::Lambda::EventInvokeConfig')[0]![1];
+    expect(JSON.stringify(config.Properties.DestinationConfig)).toContain('IngestDeadLetterQueue');
+  });
+
+  it('keeps log retention bounded', () => {
+    for (const [, group] of ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('grants least privilege: no wildcard actions, no wildcard resources in the function roles', () => {
+    for (const role of ['IngestRole', 'QueryRole']) {
+      for (const s of statementsOf(role)) {
+        expect(actions(s).every((a) => !a.includes('*'))).toBe(true);
+        expect(s.Resource).not.toBe('*');
+      }
+    }
+  });
+
+  it('lets ingest read documents and write vectors, and query only read vectors and invoke its endpoint', () => {
+    const ingest = statementsOf('IngestRole');
+    const query = statementsOf('QueryRole');
+    const allowed = (ss: Statement[], action: string) => ss.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+    expect(allowed(ingest, 's3:GetObject').join()).toContain('documents/docs/*');
+    expect(allowed(ingest, 's3:PutObject').join()).toContain('vectors/lancedb/*');
+    expect(allowed(query, 's3:PutObject')).toEqual([]);
+    expect(allowed(query, 's3:DeleteObject')).toEqual([]);
+    expect(allowed(query, 'sagemaker:InvokeEndpoint').join()).toMatch(/endpoint\/rerank-pipeline-dev-reranker/);
+    expect(allowed(ingest, 'sagemaker:InvokeEndpoint')).toEqual([]);
+  });
+
+  it('creates the SageMaker endpoint only when asked (createEndpoint param)', () => {
+    const sagemaker = Object.values(resources).filter((r) => r.Type.startsWith('AWS::SageMaker::'));
+    expect(sagemaker.map((r) => r.Type).sort()).toEqual([
+      'AWS::SageMaker::Endpoint',
+      'AWS::SageMaker::EndpointConfig',
+      'AWS::SageMaker::Model',
+    ]);
+    expect(sagemaker.every((r) => r.Condition === 'CreateEndpoint')).toBe(true);
+  });
+
+  it('fits Lambda’s 250 MB unzipped limit (function + layers)', () => {
+    const size = (dir: string): number =>
+      spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout.split('\t').map(Number)[0]!;
+    const total = size(path.join(unpacked, 'query')) + size(path.join(unpacked, 'opt'));
+    expect(total).toBeLessThan(250 * 1024 * 1024);
+    expect(statSync(path.join(unpacked, 'query', 'functions', 'query', 'handler.js')).size).toBeGreaterThan(0);
+  });
+
+  it('runs the bundled query handler from the zip with only the layers beside it', () => {
+    const script = `
+      const { handler } = require(${JSON.stringify(path.join(unpacked, 'query', 'functions', 'query', 'handler.js'))});
+      handler({ query: 'What is the plan for the economy?' }, { functionName: 'query', awsRequestId: '1', getRemainingTimeInMillis: () => 30000 })
+        .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+    const stdout = run('node', ['-e', script], {
+      NODE_PATH: path.join(unpacked, 'opt', 'nodejs', 'node_modules'),
+      MODELS_DIR: path.join(unpacked, 'opt', 'models'),
+      ALLOW_REMOTE_MODELS: 'false',
+      EMBEDDING_MODEL: 'tiny-embed',
+      RERANKER_MODEL: 'tiny-ce',
+      RERANK_BACKEND: 'local',
+      VECTOR_DB_URI: path.join(out, 'empty-db'),
+      MODEL_CACHE_DIR: path.join(out, 'cache'),
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    const response = JSON.parse(stdout.trim().split('\n').at(-1)!) as { results: unknown[]; reranked: boolean };
+    expect(response.results).toEqual([]);
+    expect(response.reranked).toBe(false);
+  });
+});
