@@ -127,12 +127,12 @@ describe('serverless package (offline)', () => {
       spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout.split('\t').map(Number)[0]!;
     const total = size(path.join(unpacked, 'query')) + size(path.join(unpacked, 'opt'));
     expect(total).toBeLessThan(250 * 1024 * 1024);
-    expect(statSync(path.join(unpacked, 'query', 'functions', 'query', 'handler.js')).size).toBeGreaterThan(0);
+    expect(statSync(path.join(unpacked, 'query', 'functions', 'query', 'handler.cjs')).size).toBeGreaterThan(0);
   });
 
   it('runs the bundled query handler from the zip with only the layers beside it', () => {
     const script = `
-      const { handler } = require(${JSON.stringify(path.join(unpacked, 'query', 'functions', 'query', 'handler.js'))});
+      const { handler } = require(${JSON.stringify(path.join(unpacked, 'query', 'functions', 'query', 'handler.cjs'))});
       handler({ query: 'What is the plan for the economy?' }, { functionName: 'query', awsRequestId: '1', getRemainingTimeInMillis: () => 30000 })
         .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
     const stdout = run('node', ['-e', script], {
