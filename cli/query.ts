@@ -35,6 +35,7 @@ runCli(async () => {
     crossEncoder,
     failurePolicy: config.rerank.failurePolicy,
     defaults: config.query,
+    retrieval: config.retrieval,
     log: console,
   });
   if (values.json) {

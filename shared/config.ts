@@ -53,6 +53,9 @@ const envSchema = z.object({
   /** What the query does when reranking fails after retries: answer 503, or return retrieval order flagged reranked=false. */
   RERANK_FAILURE_POLICY: z.enum(['error', 'fallback']).default('error'),
 
+  /** First stage: vector (the seed's), fts (BM25 over chunk text) or hybrid (reciprocal rank fusion of both). */
+  RETRIEVAL_MODE: z.enum(['vector', 'fts', 'hybrid']).default('vector'),
+  RRF_K: int(1, 1000).default(60),
   RETRIEVE_K: int(1, 100).default(20),
   TOP_N: int(1, 100).default(3),
 });
@@ -93,6 +96,7 @@ export interface Config {
     failurePolicy: 'error' | 'fallback';
   };
   query: { k: number; topN: number };
+  retrieval: { mode: 'vector' | 'fts' | 'hybrid'; rrfK: number };
 }
 
 function toConfig(env: Env): Config {
@@ -134,6 +138,7 @@ function toConfig(env: Env): Config {
       failurePolicy: env.RERANK_FAILURE_POLICY,
     },
     query: { k: env.RETRIEVE_K, topN: env.TOP_N },
+    retrieval: { mode: env.RETRIEVAL_MODE, rrfK: env.RRF_K },
   };
 }
 

@@ -44,6 +44,7 @@ export async function indexDocument(source: string, bytes: Uint8Array, deps: Ing
     contentHash,
     chunks.map((text, i) => ({ text, vector: vectors[i]! })),
   );
+  await deps.store.ensureTextIndex();
   return { source, action: 'indexed', chunks: stored };
 }
 

@@ -3,6 +3,7 @@ import type { Embedder } from './embedder.js';
 import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import { rerank, type CrossEncoder } from './rerank/crossEncoder.js';
+import { retrieve, type RetrievalMode } from './retrieval.js';
 import type { SearchHit, VectorStore } from './store.js';
 
 export interface QueryDeps {
@@ -13,6 +14,8 @@ export interface QueryDeps {
   /** On rerank failure: 'error' rethrows (HTTP 503); 'fallback' returns retrieval order flagged. */
   failurePolicy: 'error' | 'fallback';
   defaults: { k: number; topN: number };
+  /** First stage. @default { mode: 'vector', rrfK: 60 } */
+  retrieval?: { mode: RetrievalMode; rrfK: number };
   log: Log;
 }
 
@@ -31,7 +34,7 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
 }
 
 /**
- * The two-stage query: embed the question, take the top-k chunks from the vector store, rerank them with
+ * The two-stage query: retrieve the top-k chunks (vector search by default, or BM25 / hybrid), rerank them with
  * the cross-encoder and return the top-n, each with its rerank score and its retrieval rank and score.
  * @example
  * const { results } = await answerQuery({ query: 'What is the plan for the economy?' }, deps);
@@ -40,12 +43,16 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
   const k = request.k ?? deps.defaults.k;
   const topN = Math.min(request.topN ?? deps.defaults.topN, k);
   const t0 = performance.now();
-  const [vector] = await deps.embedder.embed([request.query]);
-  const embed = elapsed(t0);
-
-  const t1 = performance.now();
-  const hits = await deps.store.search(vector!, { limit: k, source: request.filter?.source });
-  const search = elapsed(t1);
+  const retrieved = await retrieve(request.query, deps.embedder, deps.store, {
+    mode: deps.retrieval?.mode ?? 'vector',
+    rrfK: deps.retrieval?.rrfK,
+    k,
+    source: request.filter?.source,
+  });
+  const hits = retrieved.hits;
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  const embed = round(retrieved.embedMs);
+  const search = round(retrieved.searchMs);
 
   const t2 = performance.now();
   let results: QueryResult[];

@@ -34,6 +34,10 @@ export interface VectorStore {
   /** Removes every chunk of `source`; returns how many were removed. */
   deleteSource(source: string): Promise<number>;
   search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
+  /** Full-text (BM25) search over chunk text; `score` is the BM25 score. */
+  searchText(query: string, options: SearchOptions): Promise<SearchHit[]>;
+  /** Creates the full-text index when missing (writers call it after writing). */
+  ensureTextIndex(): Promise<void>;
   count(source?: string): Promise<number>;
 }
 
@@ -219,6 +223,28 @@ export class LanceStore implements VectorStore {
     return chunks.length;
   }
 
+  /**
+   * Adds many new sources in one commit (bulk loads such as evaluation corpora). Unlike replaceSource it does
+   * not remove earlier chunks: use it only for sources not yet in the table.
+   */
+  async addSources(sources: { source: string; contentHash: string; chunks: ChunkInput[] }[]): Promise<number> {
+    const rows = sources.flatMap(({ source, contentHash, chunks }) => {
+      const sourceId = sha256Hex(source);
+      return chunks.map((c, chunk) => ({
+        id: `${sourceId}:${chunk}`,
+        text: c.text,
+        vector: Array.from(c.vector),
+        source,
+        source_id: sourceId,
+        chunk,
+        content_hash: contentHash,
+      }));
+    });
+    if (rows.length === 0) return 0;
+    await withCommitRetry(() => this.#table.add(lancedb.makeArrowTable(rows, { schema: this.#schema })));
+    return rows.length;
+  }
+
   async deleteSource(source: string): Promise<number> {
     const predicate = sourcePredicate(source);
     const before = await this.#table.countRows(predicate);
@@ -241,6 +267,41 @@ export class LanceStore implements VectorStore {
       chunk: Number(r.chunk),
       score: similarity(this.#metric, r._distance ?? 0),
     }));
+  }
+
+  async searchText(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    let search = this.#table
+      .query()
+      .fullTextSearch(query, { columns: 'text' })
+      .select(['id', 'text', 'source', 'chunk', '_score'])
+      .limit(options.limit);
+    if (options.source !== undefined) search = search.where(sourcePredicate(options.source));
+    const rows = (await search.toArray()) as (Row & { _score: number })[];
+    return rows.map((r) => ({ id: r.id, text: r.text, source: r.source, chunk: Number(r.chunk), score: r._score }));
+  }
+
+  /**
+   * Creates the full-text index on `text` if the table has none. Rows written after it are still found
+   * (LanceDB searches unindexed rows too) and deleted rows never are; optimize() folds new rows in.
+   */
+  async ensureTextIndex(): Promise<void> {
+    const indices = await this.#table.listIndices();
+    if (indices.some((i) => i.columns.includes('text'))) return;
+    await withCommitRetry(() =>
+      this.#table.createIndex('text', {
+        config: lancedb.Index.fts({
+          language: 'English',
+          stem: true,
+          removeStopWords: true,
+          asciiFolding: true,
+          withPosition: false,
+        }),
+        replace: false,
+      }),
+    ).catch(async (error: unknown) => {
+      // Another writer created it meanwhile.
+      if (!(await this.#table.listIndices()).some((i) => i.columns.includes('text'))) throw error;
+    });
   }
 
   async count(source?: string): Promise<number> {

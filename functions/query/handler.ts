@@ -30,6 +30,7 @@ async function runQuery(payload: unknown): Promise<QueryResponse> {
     crossEncoder,
     failurePolicy: config.rerank.failurePolicy,
     defaults: config.query,
+    retrieval: config.retrieval,
     log: logger,
   });
   logger.info('query answered', { results: response.results.length, reranked: response.reranked, ...response.timings });

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Embedder } from '../../shared/embedder.js';
+import { reciprocalRankFusion, retrieve } from '../../shared/retrieval.js';
+import { LanceStore, type SearchHit } from '../../shared/store.js';
+
+const hit = (id: string): SearchHit => ({ id, text: id, source: id, chunk: 0, score: 0 });
+
+describe('reciprocalRankFusion', () => {
+  it('sums 1/(k + rank) over the lists', () => {
+    const fused = reciprocalRankFusion([[hit('a'), hit('b')], [hit('b'), hit('c')]], 60);
+    expect(fused.map((h) => h.id)).toEqual(['b', 'a', 'c']);
+    expect(fused[0]!.score).toBeCloseTo(1 / 62 + 1 / 61, 12);
+    expect(fused[1]!.score).toBeCloseTo(1 / 61, 12);
+    expect(fused[2]!.score).toBeCloseTo(1 / 62, 12);
+  });
+
+  it('keeps first-appearance order on ties', () => {
+    const fused = reciprocalRankFusion([[hit('x')], [hit('y')]], 60);
+    expect(fused.map((h) => h.id)).toEqual(['x', 'y']);
+  });
+});
+
+describe('full-text retrieval (LanceDB FTS)', () => {
+  let dir: string;
+  let store: LanceStore;
+  // Two fixed directions, so vector results are known without a model.
+  const embedder: Embedder = {
+    modelId: 'fixed',
+    dimension: 2,
+    embed: async (texts) => texts.map((t) => (t.includes('ocean') ? Float32Array.of(1, 0) : Float32Array.of(0, 1))),
+  };
+  const write = async (source: string, texts: string[]) =>
+    store.replaceSource(source, source + texts.join(), await Promise.all(texts.map(async (text) => ({ text, vector: (await embedder.embed([text]))[0]! }))));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'fts-'));
+    store = await LanceStore.open({ uri: dir, embeddingModel: 'fixed', dimension: 2, metric: 'cosine' });
+    await write('tides.txt', ['Spring tides follow the moon.', 'The ocean rises twice a day.']);
+    await write('bees.txt', ['Honeybees keep a queen.']);
+    await store.ensureTextIndex();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds chunks by words, with English stemming', async () => {
+    const hits = await store.searchText('tide', { limit: 5 });
+    expect(hits.map((h) => h.text)).toEqual(['Spring tides follow the moon.']);
+  });
+
+  it('finds rows written after the index was built and forgets replaced or deleted ones', async () => {
+    await write('bees.txt', ['Bumblebees nest underground.']);
+    expect(await store.searchText('honeybees', { limit: 5 })).toEqual([]);
+    expect((await store.searchText('bumblebees', { limit: 5 })).map((h) => h.source)).toEqual(['bees.txt']);
+    await store.deleteSource('bees.txt');
+    expect(await store.searchText('bumblebees', { limit: 5 })).toEqual([]);
+  });
+
+  it('treats query syntax characters as plain words', async () => {
+    const hits = await store.searchText('moon" OR (tides:*) AND \'x', { limit: 5 });
+    expect(hits[0]?.source).toBe('tides.txt');
+  });
+
+  it('applies the source filter to full-text results', async () => {
+    await write('moon.txt', ['The moon has no air.']);
+    const hits = await store.searchText('moon', { limit: 5, source: 'moon.txt' });
+    expect(hits.map((h) => h.source)).toEqual(['moon.txt']);
+  });
+
+  it('fuses vector and text results in hybrid mode', async () => {
+    const { hits } = await retrieve('ocean moon', embedder, store, { mode: 'hybrid', k: 3, rrfK: 60 });
+    // Vector search ranks the "ocean" chunk first; BM25 ranks a "moon" chunk first: both lead the fused list.
+    expect(hits.slice(0, 2).map((h) => h.text).sort()).toEqual(
+      ['The ocean rises twice a day.', (await store.searchText('ocean moon', { limit: 1 }))[0]!.text].sort(),
+    );
+    expect(hits).toHaveLength(3);
+  });
+});
