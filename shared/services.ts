@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import { TransformersEmbedder, type Embedder } from './embedder.js';
 import { LocalCrossEncoder } from './rerank/localCrossEncoder.js';
 import { SageMakerCrossEncoder } from './rerank/sagemakerCrossEncoder.js';
@@ -61,8 +62,9 @@ export function createServices(config: Config): Services {
           batchSize: config.rerank.batchSize,
         });
       case 'sagemaker':
+        if (!config.rerank.endpointName) throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
         return new SageMakerCrossEncoder({
-          endpointName: config.rerank.endpointName!,
+          endpointName: config.rerank.endpointName,
           endpointUrl: config.rerank.endpointUrl,
           region: config.store.region,
           contentHandler: config.rerank.contentHandler,

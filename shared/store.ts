@@ -308,8 +308,24 @@ export class LanceStore implements VectorStore {
     return this.#table.countRows(source === undefined ? undefined : sourcePredicate(source));
   }
 
-  /** Compacts fragments and prunes old versions; run periodically (each write adds files). */
-  async optimize(): Promise<void> {
-    await this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  /**
+   * Compacts fragments, folds new rows into the indexes and prunes versions older than `keepVersionsMs`
+   * (long enough that no running query still reads them). Every write adds files; queries slow down without it.
+   */
+  async optimize(keepVersionsMs = 15 * 60_000): Promise<void> {
+    await withCommitRetry(() => this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - keepVersionsMs) }));
+  }
+
+  /** Runs optimize() once small fragments pile up; cheap to call after every write. Returns whether it ran. */
+  async optimizeIfFragmented(maxSmallFragments = 32): Promise<boolean> {
+    const { fragmentStats } = await this.#table.stats();
+    if (fragmentStats.numSmallFragments < maxSmallFragments) return false;
+    await this.optimize();
+    return true;
+  }
+
+  /** Fragment count, for tests and monitoring. */
+  async fragments(): Promise<number> {
+    return (await this.#table.stats()).fragmentStats.numFragments;
   }
 }

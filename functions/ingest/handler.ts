@@ -30,8 +30,9 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
   const parsed = S3EventSchema.safeParse(event);
   if (!parsed.success) throw new BadRequestError(`not an S3 notification: ${describeZodError(parsed.error)}`);
 
+  const store = await services.store();
   const deps: IngestDeps = {
-    store: await services.store(),
+    store,
     embedder: await services.embedder(),
     log: logger,
     rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
@@ -51,6 +52,10 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
       logger.error('document failed', { bucket, key, event: record.eventName, error: error as Error });
       failures.push(error);
     }
+  }
+  // Each write adds fragments; compact once they pile up so queries stay fast (DESIGN.md).
+  if (outcomes.some((o) => o.action === 'indexed' || o.action === 'deleted')) {
+    await store.optimizeIfFragmented().catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
   }
   if (failures.length > 0) {
     throw new IngestFailedError(`${failures.length} of ${parsed.data.Records.length} record(s) failed`, {

@@ -77,3 +77,21 @@ describe('full-text retrieval (LanceDB FTS)', () => {
     expect(hits).toHaveLength(3);
   });
 });
+
+describe('LanceStore.optimizeIfFragmented', () => {
+  it('compacts once small fragments pile up, keeping every row', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'frag-'));
+    try {
+      const store = await LanceStore.open({ uri: dir, embeddingModel: 'fixed', dimension: 2, metric: 'cosine' });
+      for (let i = 0; i < 6; i++) await store.replaceSource(`doc${i}`, `h${i}`, [{ text: `text ${i}`, vector: Float32Array.of(1, 0) }]);
+      expect(await store.optimizeIfFragmented(10)).toBe(false);
+      const before = await store.fragments();
+      expect(before).toBeGreaterThanOrEqual(6);
+      expect(await store.optimizeIfFragmented(4)).toBe(true);
+      expect(await store.fragments()).toBeLessThan(before);
+      expect(await store.count()).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
