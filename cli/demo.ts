@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { indexDocument } from '../shared/ingest.js';
 import { silentLog } from '../shared/log.js';
 import { answerQuery } from '../shared/query.js';
-import { createServices } from '../shared/services.js';
+import { createServices, ingestDeps, queryDeps } from '../shared/services.js';
 import { cliConfig, runCli } from './common.js';
 
 const SAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'samples', 'state_of_the_union.txt');
@@ -30,27 +30,20 @@ runCli(async () => {
   const config = cliConfig({ VECTOR_DB_URI: values.db });
   const services = createServices(config);
   const t0 = performance.now();
-  const [embedder, store, crossEncoder] = await Promise.all([services.embedder(), services.store(), services.crossEncoder()]);
+  const deps = await queryDeps(services, config, console);
   const loadMs = performance.now() - t0;
-  const ingested = await indexDocument('state_of_the_union.txt', await readFile(SAMPLE), {
-    store,
-    embedder,
-    log: silentLog,
-    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
-    split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
-  });
+  const ingested = await indexDocument('state_of_the_union.txt', await readFile(SAMPLE), await ingestDeps(services, config, silentLog));
   const k = config.query.k;
-  const response = await answerQuery(
-    { query: values.query, k, topN: k },
-    { embedder, store, crossEncoder, failurePolicy: 'error', defaults: config.query, log: console },
-  );
+  // All k reranked: the retrieval order is printed first, then the top-n by rerank score.
+  const response = await answerQuery({ query: values.query, k, topN: k }, deps);
+  const { crossEncoder } = deps;
   const retrieved = [...response.results].sort((a, b) => a.retrievalRank - b.retrievalRank);
   const out = process.stdout;
   out.write(
     `Embedder ${config.embedding.model} (${config.embedding.dtype}), cross-encoder ${crossEncoder?.name ?? 'none'}; ` +
       `models loaded in ${Math.round(loadMs)} ms; sample ${ingested.action} (${'chunks' in ingested ? ingested.chunks : 0} chunks) in ${values.db}\n`,
   );
-  out.write(`\nQuery: ${values.query}\n\n=== Top ${retrieved.length} retrieved (vector search, ${config.embedding.metric}) ===\n\n`);
+  out.write(`\nQuery: ${values.query}\n\n=== Top ${retrieved.length} retrieved (${config.retrieval.mode} search${config.retrieval.mode === 'fts' ? "" : `, ${config.embedding.metric}`}) ===\n\n`);
   out.write(prettyPrint(retrieved.map((r) => ({ text: r.text, note: ` (similarity ${r.retrievalScore.toFixed(4)})` }))) + '\n');
   out.write(`\n=== Top ${config.query.topN} after reranking ===\n\n`);
   const top = response.results.slice(0, config.query.topN);

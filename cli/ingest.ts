@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileDocumentReader } from '../shared/fileDocuments.js';
 import { syncDocument, type IngestOutcome } from '../shared/ingest.js';
-import { createServices } from '../shared/services.js';
+import { createServices, ingestDeps } from '../shared/services.js';
 import { cliConfig, runCli } from './common.js';
 
 async function expand(target: string): Promise<string[]> {
@@ -27,14 +27,9 @@ runCli(async () => {
   const config = cliConfig({ VECTOR_DB_URI: values.db });
   const services = createServices(config);
   const files = (await Promise.all(positionals.map(expand))).flat();
-  const log = { info() {}, warn: (m: string, ...x: object[]) => process.stderr.write(`${m} ${JSON.stringify(x)}\n`), error: console.error };
-  const deps = {
-    store: await services.store(),
-    embedder: await services.embedder(),
-    log,
-    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
-    split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
-  };
+  // Skipped files are summarised at the end; warnings would repeat them under the progress bar.
+  const log = { info() {}, warn() {}, error: console.error };
+  const deps = await ingestDeps(services, config, log);
   const bar = files.length > 1 && !values.quiet && process.stderr.isTTY ? new SingleBar({}, Presets.shades_classic) : null;
   bar?.start(files.length, 0);
   const outcomes: IngestOutcome[] = [];

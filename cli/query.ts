@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { QueryRequestSchema, describeZodError } from '../shared/contract.js';
 import { answerQuery } from '../shared/query.js';
-import { createServices } from '../shared/services.js';
+import { createServices, queryDeps } from '../shared/services.js';
 import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {
@@ -28,16 +28,7 @@ runCli(async () => {
   });
   if (!request.success) throw new Error(describeZodError(request.error));
   const services = createServices(config);
-  const [embedder, store, crossEncoder] = await Promise.all([services.embedder(), services.store(), services.crossEncoder()]);
-  const response = await answerQuery(request.data, {
-    embedder,
-    store,
-    crossEncoder,
-    failurePolicy: config.rerank.failurePolicy,
-    defaults: config.query,
-    retrieval: config.retrieval,
-    log: console,
-  });
+  const response = await answerQuery(request.data, await queryDeps(services, config, console));
   if (values.json) {
     process.stdout.write(JSON.stringify(response, null, 2) + '\n');
     return;

@@ -4,6 +4,9 @@ import { TransformersEmbedder, type Embedder } from './embedder.js';
 import { LocalCrossEncoder } from './rerank/localCrossEncoder.js';
 import { SageMakerCrossEncoder } from './rerank/sagemakerCrossEncoder.js';
 import type { CrossEncoder } from './rerank/crossEncoder.js';
+import type { Log } from './log.js';
+import type { QueryDeps } from './query.js';
+import type { IngestDeps } from './ingest.js';
 import { LanceStore, lanceStorageOptions } from './store.js';
 
 /** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
@@ -74,4 +77,34 @@ export function createServices(config: Config): Services {
     }
   });
   return { embedder, store, crossEncoder };
+}
+
+/** Everything answerQuery needs, from the services and the configuration (query Lambda, CLIs). */
+export async function queryDeps(services: Services, config: Config, log: Log): Promise<QueryDeps> {
+  const [embedder, store, crossEncoder] = await Promise.all([
+    services.embedder(),
+    services.store(),
+    services.crossEncoder(),
+  ]);
+  return {
+    embedder,
+    store,
+    crossEncoder,
+    failurePolicy: config.rerank.failurePolicy,
+    defaults: config.query,
+    retrieval: config.retrieval,
+    log,
+  };
+}
+
+/** Everything indexDocument / syncDocument need, from the services and the configuration. */
+export async function ingestDeps(services: Services, config: Config, log: Log): Promise<IngestDeps> {
+  const [embedder, store] = await Promise.all([services.embedder(), services.store()]);
+  return {
+    store,
+    embedder,
+    log,
+    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
+    split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
+  };
 }

@@ -106,6 +106,20 @@ function similarity(metric: Metric, distance: number): number {
   return metric === 'l2' ? -distance : 1 - distance;
 }
 
+/** Table rows for a source's chunks; ids are `<sha256(source)>:<chunk index>`, stable across re-ingests. */
+function chunkRows(source: string, contentHash: string, chunks: ChunkInput[]) {
+  const sourceId = sha256Hex(source);
+  return chunks.map((c, chunk) => ({
+    id: `${sourceId}:${chunk}`,
+    text: c.text,
+    vector: Array.from(c.vector),
+    source,
+    source_id: sourceId,
+    chunk,
+    content_hash: contentHash,
+  }));
+}
+
 async function openOrCreate(db: lancedb.Connection, name: string, schema: Schema): Promise<lancedb.Table> {
   if ((await db.tableNames()).includes(name)) return db.openTable(name);
   try {
@@ -200,17 +214,7 @@ export class LanceStore implements VectorStore {
       await this.deleteSource(source);
       return 0;
     }
-    const sourceId = sha256Hex(source);
-    const rows = chunks.map((c, chunk) => ({
-      id: `${sourceId}:${chunk}`,
-      text: c.text,
-      vector: Array.from(c.vector),
-      source,
-      source_id: sourceId,
-      chunk,
-      content_hash: contentHash,
-    }));
-    const data = lancedb.makeArrowTable(rows, { schema: this.#schema });
+    const data = lancedb.makeArrowTable(chunkRows(source, contentHash, chunks), { schema: this.#schema });
     // One commit: new chunks in, changed chunks updated, the source's surplus old chunks removed.
     await withCommitRetry(() =>
       this.#table
@@ -228,18 +232,7 @@ export class LanceStore implements VectorStore {
    * not remove earlier chunks: use it only for sources not yet in the table.
    */
   async addSources(sources: { source: string; contentHash: string; chunks: ChunkInput[] }[]): Promise<number> {
-    const rows = sources.flatMap(({ source, contentHash, chunks }) => {
-      const sourceId = sha256Hex(source);
-      return chunks.map((c, chunk) => ({
-        id: `${sourceId}:${chunk}`,
-        text: c.text,
-        vector: Array.from(c.vector),
-        source,
-        source_id: sourceId,
-        chunk,
-        content_hash: contentHash,
-      }));
-    });
+    const rows = sources.flatMap(({ source, contentHash, chunks }) => chunkRows(source, contentHash, chunks));
     if (rows.length === 0) return 0;
     await withCommitRetry(() => this.#table.add(lancedb.makeArrowTable(rows, { schema: this.#schema })));
     return rows.length;

@@ -3,10 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
-import { syncDocument, type IngestDeps, type IngestOutcome } from '../../shared/ingest.js';
+import { syncDocument, type IngestOutcome } from '../../shared/ingest.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
-import { createServices } from '../../shared/services.js';
+import { createServices, ingestDeps } from '../../shared/services.js';
 import { BadRequestError } from '../../shared/errors.js';
 import { S3EventSchema, decodeS3Key } from './s3Event.js';
 import { describeZodError } from '../../shared/contract.js';
@@ -31,13 +31,7 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
   if (!parsed.success) throw new BadRequestError(`not an S3 notification: ${describeZodError(parsed.error)}`);
 
   const store = await services.store();
-  const deps: IngestDeps = {
-    store,
-    embedder: await services.embedder(),
-    log: logger,
-    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
-    split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
-  };
+  const deps = await ingestDeps(services, config, logger);
   const outcomes: IngestOutcome[] = [];
   const failures: unknown[] = [];
   // One record at a time: memory stays bounded and records for the same key apply in order.

@@ -7,7 +7,7 @@ import { QueryRequestSchema, describeZodError, type QueryResponse } from '../../
 import { BadRequestError, PayloadTooLargeError, RerankUnavailableError } from '../../shared/errors.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { answerQuery } from '../../shared/query.js';
-import { createServices } from '../../shared/services.js';
+import { createServices, queryDeps } from '../../shared/services.js';
 import { errorResponse, isHttpEvent, jsonResponse, parseHttpBody } from './http.js';
 
 // Created once per container.
@@ -19,20 +19,7 @@ const services = createServices(config);
 async function runQuery(payload: unknown): Promise<QueryResponse> {
   const parsed = QueryRequestSchema.safeParse(payload);
   if (!parsed.success) throw new BadRequestError(describeZodError(parsed.error));
-  const [embedder, store, crossEncoder] = await Promise.all([
-    services.embedder(),
-    services.store(),
-    services.crossEncoder(),
-  ]);
-  const response = await answerQuery(parsed.data, {
-    embedder,
-    store,
-    crossEncoder,
-    failurePolicy: config.rerank.failurePolicy,
-    defaults: config.query,
-    retrieval: config.retrieval,
-    log: logger,
-  });
+  const response = await answerQuery(parsed.data, await queryDeps(services, config, logger));
   logger.info('query answered', { results: response.results.length, reranked: response.reranked, ...response.timings });
   return response;
 }
