@@ -19,7 +19,8 @@ export interface QueryDeps {
   log: Log;
 }
 
-const elapsed = (start: number): number => Math.round((performance.now() - start) * 100) / 100;
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+const elapsed = (start: number): number => round(performance.now() - start);
 
 function toResult(hit: SearchHit, retrievalRank: number, score: number | null): QueryResult {
   return {
@@ -50,7 +51,6 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
     source: request.filter?.source,
   });
   const hits = retrieved.hits;
-  const round = (ms: number) => Math.round(ms * 100) / 100;
   const embed = round(retrieved.embedMs);
   const search = round(retrieved.searchMs);
 
