@@ -28,6 +28,8 @@ const envSchema = z.object({
   VECTOR_TABLE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').default('chunks'),
   /** How stale a warm query container's view of the table may be, in seconds (0 = check every query). */
   VECTOR_READ_CONSISTENCY_S: z.coerce.number().min(0).max(3600).default(2),
+  /** Rows from which the maintenance function builds an ANN (IVF-PQ) vector index; below it search is exact. */
+  VECTOR_INDEX_MIN_ROWS: int(256, 1_000_000_000).default(100_000),
   S3_ENDPOINT: z.string().url().optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ACCESS_KEY_ID: z.string().optional(),
@@ -77,6 +79,7 @@ export interface Config {
     uri: string;
     table: string;
     readConsistencySeconds: number;
+    vectorIndexMinRows: number;
     region: string;
     s3Endpoint?: string;
     accessKeyId?: string;
@@ -114,6 +117,7 @@ function toConfig(env: Env): Config {
       uri: env.VECTOR_DB_URI,
       table: env.VECTOR_TABLE,
       readConsistencySeconds: env.VECTOR_READ_CONSISTENCY_S,
+      vectorIndexMinRows: env.VECTOR_INDEX_MIN_ROWS,
       region: env.AWS_REGION,
       s3Endpoint: env.S3_ENDPOINT,
       accessKeyId: env.AWS_ACCESS_KEY_ID,

@@ -317,6 +317,32 @@ export class LanceStore implements VectorStore {
     return true;
   }
 
+  /**
+   * Builds an IVF-PQ vector index once the table has `minRows` rows (below that, exact search is fast and
+   * exact). Index building takes minutes on large tables: run it from the maintenance function, not per query.
+   * Returns whether an index was created.
+   */
+  async ensureVectorIndex(minRows: number): Promise<boolean> {
+    if ((await this.#table.listIndices()).some((i) => i.columns.includes('vector'))) return false;
+    const rows = await this.#table.countRows();
+    if (rows < minRows) return false;
+    await withCommitRetry(() =>
+      this.#table.createIndex('vector', {
+        config: lancedb.Index.ivfPq({
+          distanceType: this.#metric,
+          numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
+        }),
+        replace: false,
+      }),
+    );
+    return true;
+  }
+
+  /** Names of the indexed columns, for tests and monitoring. */
+  async indexedColumns(): Promise<string[]> {
+    return (await this.#table.listIndices()).flatMap((i) => i.columns);
+  }
+
   /** Fragment count, for tests and monitoring. */
   async fragments(): Promise<number> {
     return (await this.#table.stats()).fragmentStats.numFragments;

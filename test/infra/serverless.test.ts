@@ -65,7 +65,11 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (offline)', () => {
   it('declares the two functions, their layers, the buckets, the DLQ and the API', () => {
-    expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual(['IngestLambdaFunction', 'QueryLambdaFunction']);
+    expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual([
+      'IngestLambdaFunction',
+      'MaintainLambdaFunction',
+      'QueryLambdaFunction',
+    ]);
     expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
     expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
     for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Runtime).toBe('nodejs20.x');
@@ -87,12 +91,18 @@ describe('serverless package (offline)', () => {
     expect(JSON.stringify(config.Properties.DestinationConfig)).toContain('IngestDeadLetterQueue');
   });
 
+  it('schedules the maintenance function hourly', () => {
+    const rule = ofType('AWS::Events::Rule')[0]![1];
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(JSON.stringify(rule.Properties.Targets)).toContain('MaintainLambdaFunction');
+  });
+
   it('keeps log retention bounded', () => {
     for (const [, group] of ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
   it('grants least privilege: no wildcard actions, no wildcard resources in the function roles', () => {
-    for (const role of ['IngestRole', 'QueryRole']) {
+    for (const role of ['IngestRole', 'QueryRole', 'MaintainRole']) {
       for (const s of statementsOf(role)) {
         expect(actions(s).every((a) => !a.includes('*'))).toBe(true);
         expect(s.Resource).not.toBe('*');

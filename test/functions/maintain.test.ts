@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { configureModelHub } from '../../shared/models/hub.js';
+import { LanceStore } from '../../shared/store.js';
+import { FIXTURE_MODELS, fixtureEnv, lambdaContext } from '../helpers.js';
+
+interface Report {
+  fragmentsBefore: number;
+  fragmentsAfter: number;
+  vectorIndexCreated: boolean;
+  indexedColumns: string[];
+}
+type Handler = (event: unknown, context: unknown) => Promise<Report>;
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'maintain-'));
+let handler: Handler;
+let store: LanceStore;
+
+/** A deterministic pseudo-random unit vector per (document, chunk). */
+function vector(seed: number): Float32Array {
+  const v = new Float32Array(128);
+  let x = seed * 2654435761;
+  for (let i = 0; i < v.length; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    v[i] = x / 2147483648 - 0.5;
+  }
+  return v;
+}
+
+beforeAll(async () => {
+  configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
+  store = await LanceStore.open({ uri: dir, embeddingModel: 'tiny-embed', dimension: 128, metric: 'cosine' });
+  // 30 small writes of 10 chunks: 300 rows in 30 fragments, as many single-document ingests leave them.
+  for (let d = 0; d < 30; d++) {
+    const chunks = Array.from({ length: 10 }, (_, c) => ({ text: `document ${d} chunk ${c}`, vector: vector(d * 10 + c + 1) }));
+    await store.replaceSource(`doc-${d}.txt`, `hash-${d}`, chunks);
+  }
+  Object.assign(process.env, fixtureEnv({ VECTOR_DB_URI: dir, VECTOR_INDEX_MIN_ROWS: '256', POWERTOOLS_LOG_LEVEL: 'ERROR' }));
+  vi.resetModules();
+  handler = (await import('../../functions/maintain/handler.js')).handler as unknown as Handler;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('maintain handler', () => {
+  it('compacts fragments and builds the text and vector indexes once the table is large enough', async () => {
+    const report = await handler({}, lambdaContext('maintain'));
+    expect(report.fragmentsBefore).toBeGreaterThanOrEqual(30);
+    expect(report.fragmentsAfter).toBeLessThan(report.fragmentsBefore);
+    expect(report.vectorIndexCreated).toBe(true);
+    expect(report.indexedColumns.sort()).toEqual(['text', 'vector']);
+  });
+
+  it('keeps every row searchable, through the index', async () => {
+    expect(await store.count()).toBe(300);
+    const hits = await store.search(vector(42), { limit: 5 });
+    expect(hits[0]?.text).toBe('document 4 chunk 1');
+  });
+
+  it('does nothing new on the next run', async () => {
+    const report = await handler({}, lambdaContext('maintain'));
+    expect(report.vectorIndexCreated).toBe(false);
+  });
+});
