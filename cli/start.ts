@@ -23,7 +23,7 @@ runCli(async () => {
   const config = cliConfig();
 
   // A stale bundle from an older build setting would shadow the new one.
-  rmSync('.esbuild', { recursive: true, force: true });
+  rmSync('.esbuild-local', { recursive: true, force: true });
   const dataDir = path.resolve(process.env.S3_DATA_DIR ?? path.join('.data', 's3'));
   mkdirSync(dataDir, { recursive: true });
   const s3 = await startLocalS3({ port: s3Port, directory: dataDir, buckets: ['documents', 'vectors'] });
