@@ -35,20 +35,20 @@ export function splitRequests(
   maxPairs: number,
   maxBytes: number,
 ): Pair[][] {
+  const bytes = (group: Pair[]) => Buffer.byteLength(handler.encode(group));
   const groups: Pair[][] = [];
   let current: Pair[] = [];
   for (const pair of pairs) {
     const candidate = [...current, pair];
-    const tooBig = Buffer.byteLength(handler.encode(candidate)) > maxBytes;
-    if (current.length > 0 && (candidate.length > maxPairs || tooBig)) {
-      groups.push(current);
-      current = [pair];
-    } else {
+    if (candidate.length <= maxPairs && bytes(candidate) <= maxBytes) {
       current = candidate;
+      continue;
     }
-    if (Buffer.byteLength(handler.encode(current)) > maxBytes) {
+    if (current.length > 0) groups.push(current);
+    if (bytes([pair]) > maxBytes) {
       throw new RerankUnavailableError(`one pair is larger than the ${maxBytes}-byte request limit`);
     }
+    current = [pair];
   }
   if (current.length > 0) groups.push(current);
   return groups;

@@ -137,6 +137,10 @@ describe('splitRequests', () => {
     for (const g of groups) expect(Buffer.byteLength(pairsContentHandler.encode(g))).toBeLessThanOrEqual(2500);
     expect(groups.map((g) => g.length)).toEqual([2, 2, 2, 2, 2]);
   });
+
+  it('refuses a single pair larger than the limit', () => {
+    expect(() => splitRequests([['q', 'x'.repeat(3000)]], pairsContentHandler, 100, 2500)).toThrow(/larger than the 2500-byte/);
+  });
 });
 
 describe('teiContentHandler', () => {
