@@ -15,6 +15,17 @@ export interface LocalCrossEncoderOptions {
 }
 
 /**
+ * The relevance logit of each row of a [rows, labels] logits matrix: the only column of a one-label head,
+ * the "relevant" class (index 1) of a two-label head — as LangChain's HuggingFaceCrossEncoder reads it —
+ * or `labelIndex` when given.
+ */
+export function relevanceLogits(logits: ArrayLike<number>, rows: number, labels: number, labelIndex?: number): number[] {
+  const label = labelIndex ?? (labels === 1 ? 0 : 1);
+  if (label >= labels) throw new Error(`label index ${label} is out of range for ${labels} labels`);
+  return Array.from({ length: rows }, (_, row) => logits[row * labels + label]!);
+}
+
+/**
  * The seed's `HuggingFaceCrossEncoder`, in-process on ONNX: pairs are encoded as Hugging Face tokenizers do
  * (`longest_first` truncation to the model's max length, both separators kept), and scores are raw logits.
  * @example
@@ -54,11 +65,9 @@ export class LocalCrossEncoder implements CrossEncoder {
     for (const indices of lengthSortedBatches(lengths, this.#batchSize)) {
       const batch = padBatch(indices.map((i) => encoded[i]!), tokenizer.padId);
       const { data, dims } = await this.#model.run(batch, 'logits');
-      const labels = dims[1] ?? 1;
-      const label = this.#labelIndex ?? (labels === 1 ? 0 : 1);
-      if (label >= labels) throw new Error(`label index ${label} is out of range for ${labels} labels`);
+      const column = relevanceLogits(data, batch.batchSize, dims[1] ?? 1, this.#labelIndex);
       indices.forEach((original, row) => {
-        scores[original] = data[row * labels + label]!;
+        scores[original] = column[row]!;
       });
     }
     return scores;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Pair } from '../../../shared/contract.js';
 import { configureModelHub } from '../../../shared/models/hub.js';
-import { LocalCrossEncoder } from '../../../shared/rerank/localCrossEncoder.js';
+import { LocalCrossEncoder, relevanceLogits } from '../../../shared/rerank/localCrossEncoder.js';
 import { rankByScore, rerank } from '../../../shared/rerank/crossEncoder.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type CrossEncoderReference } from '../../helpers.js';
 
@@ -111,5 +111,18 @@ describe('LocalCrossEncoder (int8)', () => {
     const scores = await encoder.score(reference.pairs);
     expect(spearman(scores, expected.ort_int8!)).toBeGreaterThan(0.9);
     expect(maxAbsDiff(scores, expected.ort_int8!)).toBeLessThan(0.45);
+  });
+});
+
+describe('relevanceLogits', () => {
+  it('reads the only column of a one-label head', () => {
+    expect(relevanceLogits([0.5, -1, 2], 3, 1)).toEqual([0.5, -1, 2]);
+  });
+  it('reads the "relevant" class (index 1) of a two-label head', () => {
+    expect(relevanceLogits([0.1, 0.9, 0.7, -0.2], 2, 2)).toEqual([0.9, -0.2]);
+  });
+  it('honours an explicit label index and refuses one out of range', () => {
+    expect(relevanceLogits([0.1, 0.9, 0.7, -0.2], 2, 2, 0)).toEqual([0.1, 0.7]);
+    expect(() => relevanceLogits([1], 1, 1, 1)).toThrow(/out of range/);
   });
 });
