@@ -278,8 +278,7 @@ export class LanceStore implements VectorStore {
    * (LanceDB searches unindexed rows too) and deleted rows never are; optimize() folds new rows in.
    */
   async ensureTextIndex(): Promise<void> {
-    const indices = await this.#table.listIndices();
-    if (indices.some((i) => i.columns.includes('text'))) return;
+    if ((await this.indexedColumns()).includes('text')) return;
     await withCommitRetry(() =>
       this.#table.createIndex('text', {
         config: lancedb.Index.fts({
@@ -293,7 +292,7 @@ export class LanceStore implements VectorStore {
       }),
     ).catch(async (error: unknown) => {
       // Another writer created it meanwhile.
-      if (!(await this.#table.listIndices()).some((i) => i.columns.includes('text'))) throw error;
+      if (!(await this.indexedColumns()).includes('text')) throw error;
     });
   }
 
@@ -323,7 +322,7 @@ export class LanceStore implements VectorStore {
    * Returns whether an index was created.
    */
   async ensureVectorIndex(minRows: number): Promise<boolean> {
-    if ((await this.#table.listIndices()).some((i) => i.columns.includes('vector'))) return false;
+    if ((await this.indexedColumns()).includes('vector')) return false;
     const rows = await this.#table.countRows();
     if (rows < minRows) return false;
     await withCommitRetry(() =>
