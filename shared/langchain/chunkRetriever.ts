@@ -2,6 +2,7 @@ import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/m
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
 import type { Embedder } from '../embedder.js';
+import { retrieve, type RetrievalMode } from '../retrieval.js';
 import type { VectorStore } from '../store.js';
 
 export interface ChunkRetrieverOptions extends BaseRetrieverInput {
@@ -11,6 +12,8 @@ export interface ChunkRetrieverOptions extends BaseRetrieverInput {
   k?: number;
   /** Only chunks of this source. */
   source?: string;
+  /** First stage, as RETRIEVAL_MODE. @default 'vector' */
+  mode?: RetrievalMode;
 }
 
 /**
@@ -23,6 +26,7 @@ export class ChunkRetriever extends BaseRetriever {
   readonly #store: VectorStore;
   readonly #k: number;
   readonly #source: string | undefined;
+  readonly #mode: RetrievalMode;
 
   constructor(options: ChunkRetrieverOptions) {
     super(options);
@@ -30,11 +34,15 @@ export class ChunkRetriever extends BaseRetriever {
     this.#store = options.store;
     this.#k = options.k ?? 20;
     this.#source = options.source;
+    this.#mode = options.mode ?? 'vector';
   }
 
   async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document[]> {
-    const [vector] = await this.#embedder.embed([query]);
-    const hits = await this.#store.search(vector!, { limit: this.#k, source: this.#source });
+    const { hits } = await retrieve(query, this.#embedder, this.#store, {
+      mode: this.#mode,
+      k: this.#k,
+      source: this.#source,
+    });
     return hits.map(
       (hit) =>
         new Document({
