@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startEndpointServer } from '../endpoint/server.js';
+import { decodeS3Key } from '../functions/ingest/s3Event.js';
 import { startLocalS3, type S3EventNotification } from '../local/s3Server.js';
 import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
 import { cliConfig, runCli } from './common.js';
@@ -51,7 +52,7 @@ runCli(async () => {
     if (!event.Records.every((r) => r.s3.bucket.name === 'documents')) return;
     fetch(invokeUrl, { method: 'POST', body: JSON.stringify(event) })
       .then(async (res) => {
-        const keys = event.Records.map((r) => `${r.eventName} ${decodeURIComponent(r.s3.object.key.replace(/\+/g, ' '))}`);
+        const keys = event.Records.map((r) => `${r.eventName} ${decodeS3Key(r.s3.object.key)}`);
         process.stdout.write(`ingest ← ${keys.join(', ')}: ${res.status} ${(await res.text()).slice(0, 300)}\n`);
       })
       .catch((error: unknown) => process.stderr.write(`ingest invoke failed: ${(error as Error).message}\n`));
