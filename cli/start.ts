@@ -1,92 +1,206 @@
 /**
- * npm start — the local stack: the local S3 server (uploads fire the ingest function), serverless-offline
- * (POST /query on :3000, Lambda invoke API on :3002) and the local cross-encoder endpoint (:8080).
- * Ports: S3_PORT, HTTP_PORT, LAMBDA_PORT, ENDPOINT_PORT; objects kept in S3_DATA_DIR (.data/s3).
- * Models: MODELS_DIR / EMBEDDING_MODEL / RERANKER_MODEL.
- * Ctrl-C stops everything (serverless-offline runs in its own process group, killed as a group).
+ * npm start — the local stack: the cloud layout on one machine, each long-lived part in its own supervised
+ * process (restarted if it dies):
+ *   s3         the local S3 server (uploads and deletes fire the ingest function)
+ *   endpoint   the cross-encoder endpoint server (SageMaker container contract)
+ *   functions  serverless-offline with the functions of serverless.yml
+ * and, in this process, the front doors of the functions (POST /query on :3000, the Lambda invoke API on :3002:
+ * a clear 503 while the functions restart) and the delivery of S3 events to the ingest function (retried as
+ * Lambda retries asynchronous invocations, then recorded in <STACK_DATA_DIR>/ingest-failures.jsonl).
+ * Ports: S3_PORT, HTTP_PORT, LAMBDA_PORT, ENDPOINT_PORT; data: STACK_DATA_DIR (.data), S3_DATA_DIR (<data>/s3).
+ * This process loads no native module: it only supervises, proxies and delivers.
  */
-import { spawn } from 'node:child_process';
+import { appendFile } from 'node:fs/promises';
 import { mkdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startEndpointServer } from '../endpoint/server.js';
-import { decodeS3Key } from '../functions/ingest/s3Event.js';
-import { startLocalS3, type S3EventNotification } from '../local/s3Server.js';
-import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
-import { cliConfig, runCli } from './common.js';
+import { fileURLToPath } from 'node:url';
+import { startFrontDoor } from '../local/frontDoor.js';
+import { IngestDispatcher, type InvokeResult } from '../local/ingestDispatcher.js';
+import type { S3EventNotification } from '../local/s3Server.js';
+import { cleanUpPreviousRun, ensurePortsFree, freePort, removeState, writeState, type StackState } from '../local/stackState.js';
+import { Supervisor } from '../local/supervisor.js';
+import { loadConfig } from '../shared/config.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const out = (line: string) => process.stdout.write(`${line}\n`);
 
-runCli(async () => {
-  const s3Port = port('S3_PORT', 4569);
-  const httpPort = port('HTTP_PORT', 3000);
-  const lambdaPort = port('LAMBDA_PORT', 3002);
-  const endpointPort = port('ENDPOINT_PORT', 8080);
-  const config = cliConfig();
+/** Invokes a function through the Lambda invoke API; throws only when the API cannot be reached. */
+function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
+  // node:http rather than fetch: an ingest may run for minutes, past fetch's 300 s header timeout.
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const failed = res.statusCode !== 200 || res.headers['x-amz-function-error'] !== undefined;
+        if (!failed) return resolve({ ok: true, body });
+        let message = body;
+        try {
+          message = (JSON.parse(body) as { errorMessage?: string }).errorMessage ?? body;
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ ok: false, error: `${res.statusCode} ${message}` });
+      });
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(payload));
+  });
+}
 
-  // A stale bundle from an older build setting would shadow the new one.
-  rmSync('.esbuild-local', { recursive: true, force: true });
-  const dataDir = path.resolve(process.env.S3_DATA_DIR ?? path.join('.data', 's3'));
-  mkdirSync(dataDir, { recursive: true });
-  const s3 = await startLocalS3({ port: s3Port, directory: dataDir, buckets: ['documents', 'vectors'] });
-  const encoder = await LocalCrossEncoder.create({ model: config.rerank.model, dtype: config.rerank.dtype });
-  const endpoint = await startEndpointServer({ encoder, port: endpointPort, log: console });
+async function main(): Promise<void> {
+  const config = loadConfig(); // fail here, with the variable's name, not inside a part
+  const ports = {
+    s3: port('S3_PORT', 4569),
+    http: port('HTTP_PORT', 3000),
+    lambda: port('LAMBDA_PORT', 3002),
+    endpoint: port('ENDPOINT_PORT', 8080),
+  };
+  const dataDir = path.resolve(process.env.STACK_DATA_DIR ?? '.data');
+  const s3DataDir = path.resolve(process.env.S3_DATA_DIR ?? path.join(dataDir, 's3'));
+  const stateFile = path.join(dataDir, 'stack.json');
+  const failuresFile = path.join(dataDir, 'ingest-failures.jsonl');
+  mkdirSync(s3DataDir, { recursive: true });
 
-  const offline = spawn('npx', ['serverless', 'offline', 'start', '--stage', 'local'], {
-    detached: true, // own process group: npx leaves children behind when only the wrapper is killed
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      S3_ENDPOINT: s3.endpoint,
-      SAGEMAKER_ENDPOINT_URL: endpoint.url,
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      AWS_REGION: config.store.region,
-      HTTP_PORT: String(httpPort),
-      LAMBDA_PORT: String(lambdaPort),
+  const cleaned = cleanUpPreviousRun(stateFile);
+  if (cleaned.length) out(`[supervisor] stopped what a previous run left running: ${cleaned.join(', ')}`);
+  await ensurePortsFree([
+    { port: ports.s3, variable: 'S3_PORT' },
+    { port: ports.http, variable: 'HTTP_PORT' },
+    { port: ports.lambda, variable: 'LAMBDA_PORT' },
+    { port: ports.endpoint, variable: 'ENDPOINT_PORT' },
+  ]);
+  const inner = { http: await freePort(), lambda: await freePort() };
+  const s3Endpoint = `http://127.0.0.1:${ports.s3}`;
+  const endpointUrl = `http://127.0.0.1:${ports.endpoint}`;
+
+  const state: StackState = { supervisorPid: process.pid, parts: {}, startedAt: new Date().toISOString() };
+  const supervisor = new Supervisor({
+    write: out,
+    onSpawn: (name, pgid) => {
+      state.parts[name] = pgid;
+      writeState(stateFile, state);
     },
   });
-
-  // Uploads and deletes fire the ingest function through the Lambda invoke API, as S3 would.
-  const invokeUrl = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/rerank-pipeline-local-ingest/invocations`;
-  s3.onEvent((event: S3EventNotification) => {
-    if (!event.Records.every((r) => r.s3.bucket.name === 'documents')) return;
-    fetch(invokeUrl, { method: 'POST', body: JSON.stringify(event) })
-      .then(async (res) => {
-        const keys = event.Records.map((r) => `${r.eventName} ${decodeS3Key(r.s3.object.key)}`);
-        process.stdout.write(`ingest ← ${keys.join(', ')}: ${res.status} ${(await res.text()).slice(0, 300)}\n`);
-      })
-      .catch((error: unknown) => process.stderr.write(`ingest invoke failed: ${(error as Error).message}\n`));
-  });
+  writeState(stateFile, state);
 
   let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      if (offline.pid) process.kill(-offline.pid, 'SIGTERM');
-    } catch {
-      // already gone
+  const doors: { close(): Promise<void> }[] = [];
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      await supervisor.stop();
+      await Promise.all(doors.map((d) => d.close()));
+      removeState(stateFile);
     }
-    await Promise.all([endpoint.close(), s3.close()]);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  offline.on('exit', (code) => void stop(code ?? 1));
+  process.on('SIGHUP', () => void stop(0));
+  process.on('uncaughtException', (error) => {
+    out(`[supervisor] ${error.message}; stopping`);
+    void stop(1);
+  });
 
-  process.stdout.write(
+  const preload = ['--require', path.join(root, 'local', 'exitWithParent.cjs')];
+  const tsx = [...preload, '--import', 'tsx'];
+  const baseEnv = { ...process.env, AWS_REGION: config.store.region };
+
+  // Uploads and deletes reach the ingest function as Lambda's asynchronous invocations would.
+  const ingestUrl = `http://127.0.0.1:${inner.lambda}/2015-03-31/functions/rerank-pipeline-local-ingest/invocations`;
+  const dispatcher = new IngestDispatcher({
+    invoke: (event) => invokeFunction(ingestUrl, event),
+    onFailure: (failed) => appendFile(failuresFile, `${JSON.stringify(failed)}\n`),
+    log: out,
+  });
+
+  const s3Credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+  // A stale bundle from an older build setting would shadow the new one.
+  rmSync(path.join(root, '.esbuild-local'), { recursive: true, force: true });
+  try {
+    await Promise.all([
+      supervisor.start({
+        name: 's3',
+        command: process.execPath,
+        args: [...tsx, path.join(root, 'local', 's3Part.ts')],
+        env: { ...baseEnv, S3_PORT: String(ports.s3), S3_DATA_DIR: s3DataDir },
+        onMessage: (message) => {
+          if (message.type !== 's3-event') return;
+          const event: S3EventNotification = message.event;
+          if (event.Records.every((r) => r.s3.bucket.name === 'documents')) dispatcher.enqueue(event);
+        },
+      }),
+      supervisor.start({
+        name: 'endpoint',
+        command: process.execPath,
+        args: [...tsx, path.join(root, 'cli', 'endpoint.ts'), '--port', String(ports.endpoint)],
+        env: baseEnv,
+        probe: async () => (await fetch(`${endpointUrl}/ping`, { signal: AbortSignal.timeout(1000) })).ok,
+      }),
+      supervisor.start({
+        name: 'functions',
+        command: process.execPath,
+        args: [...preload, require.resolve('serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'],
+        cwd: root,
+        env: {
+          ...baseEnv,
+          ...s3Credentials,
+          S3_ENDPOINT: s3Endpoint,
+          SAGEMAKER_ENDPOINT_URL: endpointUrl,
+          FUNCTIONS_HTTP_PORT: String(inner.http),
+          FUNCTIONS_LAMBDA_PORT: String(inner.lambda),
+        },
+        probe: async () => {
+          const answers = await Promise.all(
+            [inner.http, inner.lambda].map((p) =>
+              fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false),
+            ),
+          );
+          return answers.every(Boolean);
+        },
+      }),
+    ]);
+  } catch (error) {
+    out(`[supervisor] the stack did not start: ${(error as Error).message} (see the part's output above)`);
+    return stop(1);
+  }
+
+  const functionsUp = (p: number) => () => (supervisor.state('functions') === 'ready' ? `http://127.0.0.1:${p}` : null);
+  doors.push(
+    await startFrontDoor({ port: ports.http, upstream: functionsUp(inner.http), label: 'the functions' }),
+    await startFrontDoor({ port: ports.lambda, upstream: functionsUp(inner.lambda), label: 'the functions', deadlineMs: 900_000 }),
+  );
+
+  const reconcileEnv = `VECTOR_DB_URI=s3://vectors/lancedb S3_ENDPOINT=${s3Endpoint} AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER`;
+  out(
     [
       '',
-      `local S3         ${s3.endpoint}  (buckets: documents, vectors; credentials S3RVER/S3RVER)`,
-      `cross-encoder    ${endpoint.url}  (${encoder.name}, SageMaker container contract)`,
-      `query API        http://127.0.0.1:${httpPort}/query  (serverless-offline; Lambda invoke API on :${lambdaPort})`,
+      `local S3         ${s3Endpoint}  (buckets: documents, vectors; credentials S3RVER/S3RVER)`,
+      `cross-encoder    ${endpointUrl}  (SageMaker container contract)`,
+      `query API        http://127.0.0.1:${ports.http}/query  (Lambda invoke API on :${ports.lambda})`,
+      `failed ingests   ${failuresFile}`,
       '',
       'Upload a document (fires the ingest function):',
-      `  curl -sT samples/state_of_the_union.txt ${s3.endpoint}/documents/docs/state_of_the_union.txt`,
+      `  curl -sT samples/state_of_the_union.txt ${s3Endpoint}/documents/docs/state_of_the_union.txt`,
       'Ask a question:',
-      `  curl -s http://127.0.0.1:${httpPort}/query -H 'content-type: application/json' -d '{"query": "What is the plan for the economy?"}'`,
+      `  curl -s http://127.0.0.1:${ports.http}/query -H 'content-type: application/json' -d '{"query": "What is the plan for the economy?"}'`,
+      'Bring the index in line with the bucket (after failed ingests):',
+      `  ${reconcileEnv} npm run ingest -- --reconcile s3://documents/docs/`,
       'Ctrl-C stops everything.',
       '',
+      'Stack ready.',
     ].join('\n'),
   );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
 });

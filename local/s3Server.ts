@@ -1,7 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import S3rver from 's3rver';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import S3rver, { type S3ObjectConstructor } from 's3rver';
+
+// s3rver's object model, needed to answer reads the way its own store does.
+const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object') as S3ObjectConstructor;
 
 export interface LocalS3Options {
   /** 0 picks a free port. @default 0 */
@@ -107,6 +115,70 @@ function fixConditionalPut(server: S3rver): void {
 }
 
 /**
+ * s3rver writes an object in place and answers (and fires its event) before the file is flushed, so a
+ * reader can see an empty or partial object: LanceDB then fails on a zero-length manifest and an ingest
+ * reads an empty document. Write to a temporary file beside the object (its name is not an object name,
+ * so listings skip it), then rename: readers see the old object or the whole new one. Reads open the file
+ * first and take its size from that same file, so a concurrent rename cannot mix old size and new bytes.
+ */
+function fixAtomicWrites(server: S3rver): void {
+  const store = server.store;
+  const originalGetMetadata = store.getMetadata.bind(store);
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(path.dirname(objectPath), { recursive: true });
+    const temporary = store.getResourcePath(object.bucket, object.key, `tmp-${randomBytes(6).toString('hex')}`);
+    const md5 = createHash('md5');
+    let size = 0;
+    const source: Readable = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, counter, createWriteStream(temporary));
+      const digest = md5.digest('hex');
+      await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+      await rename(temporary, objectPath);
+      return { size, md5: digest };
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  };
+  store.getObject = async (bucket, key, options) => {
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    let handle;
+    try {
+      handle = await open(objectPath, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      const metadata = { ...(await originalGetMetadata(bucket, key)), 'content-length': size };
+      const lastByte = Math.max(0, size - 1);
+      const range = { start: options?.start ?? 0, end: Math.min(options?.end ?? Infinity, lastByte) };
+      const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
+      const satisfiable = range.start >= 0 && range.end >= range.start;
+      const content = satisfiable ? createReadStream('', { fd: handle, start: range.start, end: range.end }) : null;
+      if (!content) await handle.close();
+      const result = new S3Object(bucket, key, content, metadata);
+      if (ranged) result.range = range;
+      return result;
+    } catch (error) {
+      await handle.close();
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
+}
+
+/**
  * Starts a real S3-compatible server (s3rver) on loopback with the two fixes LanceDB needs, and real-S3
  * key encoding in its notifications.
  * @example
@@ -126,13 +198,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
   fixDelimiterListing(server);
   fixConditionalPut(server);
+  fixAtomicWrites(server);
   const { address, port } = await server.run();
   return {
     endpoint: `http://${address}:${port}`,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     onEvent(listener) {
       server.on('event', (event) => {
-        const notification = event as S3EventNotification;
+        // A copy per listener: s3rver hands every listener the same object.
+        const notification = structuredClone(event) as S3EventNotification;
         for (const record of notification.Records) record.s3.object.key = encodeEventKey(record.s3.object.key);
         listener(notification);
       });

@@ -24,7 +24,31 @@ declare module 's3rver' {
     commonPrefixes: string[];
     isTruncated: boolean;
   }
+  interface StoredObject {
+    bucket: string;
+    key: string;
+    content: import('node:stream').Readable | Buffer;
+    metadata: Record<string, string>;
+  }
+  interface S3ObjectInstance {
+    range?: { start: number; end: number };
+  }
+  export type S3ObjectConstructor = new (
+    bucket: string,
+    key: string,
+    content: import('node:stream').Readable | null,
+    metadata: Record<string, string | number>,
+  ) => S3ObjectInstance;
   interface Store {
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+    putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+    getObject(
+      bucket: string,
+      key: string,
+      options?: { start?: number; end?: number },
+    ): Promise<S3ObjectInstance | null>;
     listObjects(
       bucket: string,
       options: { delimiter?: string; startAfter?: string; prefix?: string; maxKeys?: number },

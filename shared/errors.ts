@@ -45,3 +45,11 @@ export class StoreMismatchError extends Error {
     this.name = 'StoreMismatchError';
   }
 }
+
+/** The vector store could not be read for a passing reason (object store down, throttled); retry later (HTTP 503). */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -41,7 +41,9 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
  * const { results } = await answerQuery({ query: 'What is the plan for the economy?' }, deps);
  */
 export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promise<QueryResponse> {
-  const k = request.k ?? deps.defaults.k;
+  // A topN without k asks for that many results: retrieve at least as many candidates. An explicit k below
+  // topN is rejected by the request schema (400).
+  const k = request.k ?? Math.max(deps.defaults.k, request.topN ?? 0);
   const topN = Math.min(request.topN ?? deps.defaults.topN, k);
   const t0 = performance.now();
   const retrieved = await retrieve(request.query, deps.embedder, deps.store, {

@@ -1,7 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import { sha256Hex } from './document.js';
-import { StoreMismatchError } from './errors.js';
+import { StoreMismatchError, StoreUnavailableError } from './errors.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
 
@@ -39,6 +39,8 @@ export interface VectorStore {
   /** Creates the full-text index when missing (writers call it after writing). */
   ensureTextIndex(): Promise<void>;
   count(source?: string): Promise<number>;
+  /** Every source that has chunks. */
+  listSources(): Promise<string[]>;
 }
 
 export interface LanceStoreOptions {
@@ -101,6 +103,11 @@ function sourcePredicate(source: string): string {
   return `source_id = '${sha256Hex(source)}'`;
 }
 
+/** The same rule for several sources at once: `source_id IN (...)` of hex hashes. */
+function sourcesPredicate(sources: string[]): string {
+  return `source_id IN (${sources.map((s) => `'${sha256Hex(s)}'`).join(', ')})`;
+}
+
 function similarity(metric: Metric, distance: number): number {
   // LanceDB distances: cosine = 1 - cos, dot = 1 - a·b, l2 = squared euclidean.
   return metric === 'l2' ? -distance : 1 - distance;
@@ -133,18 +140,70 @@ async function openOrCreate(db: lancedb.Connection, name: string, schema: Schema
 
 const COMMIT_RETRIES = 8;
 
-/** Lance retries most commit conflicts itself; a mergeInsert that races another writer may still surface one. */
+/**
+ * Whether a LanceDB error is worth another try: commit conflicts with other writers (Lance retries most
+ * itself, a mergeInsert racing another may still surface one) and object-store trouble that passes
+ * (throttling, 5xx, a connection cut, a read of an object the store is still replacing).
+ */
+export function isTransientStoreError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /conflict|retryable|concurrent|Precondition|SlowDown|Service ?Unavailable|Internal ?Error|\b50[0-4]\b|connection (?:refused|reset|closed)|timed? ?out|Range started at \d+ and ended at \d+|does not have sufficient data/i.test(
+    message,
+  );
+}
+
+/** Runs a write, retrying transient failures with jittered exponential backoff (at most COMMIT_RETRIES times). */
 async function withCommitRetry<T>(operation: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const retryable = /conflict|retryable|concurrent|Precondition/i.test(message);
-      if (!retryable || attempt >= COMMIT_RETRIES) throw error;
+      if (!isTransientStoreError(error) || attempt >= COMMIT_RETRIES) throw error;
       await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * Math.random()));
     }
   }
+}
+
+/** Reads that fail for a passing reason become StoreUnavailableError (a 503 for callers), others stay as they are. */
+async function readOrUnavailable<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isTransientStoreError(error)) throw new StoreUnavailableError('the vector store is temporarily unavailable', { cause: error });
+    throw error;
+  }
+}
+
+interface PendingWrite {
+  source: string;
+  contentHash: string;
+  chunks: ChunkInput[];
+  resolve: (stored: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most sources and rows one commit takes; the rest wait for the next. */
+const MAX_SOURCES_PER_COMMIT = 256;
+const MAX_ROWS_PER_COMMIT = 20_000;
+
+/** The next commit's writes: one per source (a later write of the same source waits), within the bounds. */
+function takeBatch(pending: PendingWrite[]): PendingWrite[] {
+  const batch: PendingWrite[] = [];
+  const sources = new Set<string>();
+  let rows = 0;
+  for (let i = 0; i < pending.length && batch.length < MAX_SOURCES_PER_COMMIT; ) {
+    const write = pending[i]!;
+    const fits = batch.length === 0 || rows + write.chunks.length <= MAX_ROWS_PER_COMMIT;
+    if (sources.has(write.source) || !fits) {
+      i++;
+      continue;
+    }
+    batch.push(write);
+    sources.add(write.source);
+    rows += write.chunks.length;
+    pending.splice(i, 1);
+  }
+  return batch;
 }
 
 /**
@@ -157,6 +216,9 @@ export class LanceStore implements VectorStore {
   readonly #table: lancedb.Table;
   readonly #schema: Schema;
   readonly #metric: Metric;
+  readonly #pending: PendingWrite[] = [];
+  #committing = false;
+  #optimizing: Promise<boolean> | null = null;
 
   private constructor(table: lancedb.Table, schema: Schema, metric: Metric) {
     this.#table = table;
@@ -209,22 +271,52 @@ export class LanceStore implements VectorStore {
     return rows[0]?.content_hash ?? null;
   }
 
-  async replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number> {
-    if (chunks.length === 0) {
-      await this.deleteSource(source);
-      return 0;
+  /**
+   * Writes that arrive while a commit runs (concurrent invocations in one process, a batch of documents) are
+   * grouped into the next single commit, so writers in one process never race each other on the table.
+   */
+  replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ source, contentHash, chunks, resolve, reject });
+      void this.#commitPending();
+    });
+  }
+
+  async #commitPending(): Promise<void> {
+    if (this.#committing) return;
+    this.#committing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = takeBatch(this.#pending);
+        try {
+          await this.#commit(batch);
+          for (const write of batch) write.resolve(write.chunks.length);
+        } catch (error) {
+          for (const write of batch) write.reject(error);
+        }
+      }
+    } finally {
+      this.#committing = false;
     }
-    const data = lancedb.makeArrowTable(chunkRows(source, contentHash, chunks), { schema: this.#schema });
-    // One commit: new chunks in, changed chunks updated, the source's surplus old chunks removed.
+  }
+
+  /** One commit: new chunks in, changed chunks updated, each source's surplus old chunks removed. */
+  async #commit(batch: PendingWrite[]): Promise<void> {
+    const where = sourcesPredicate(batch.map((w) => w.source));
+    const rows = batch.flatMap((w) => chunkRows(w.source, w.contentHash, w.chunks));
+    if (rows.length === 0) {
+      await withCommitRetry(() => this.#table.delete(where));
+      return;
+    }
+    const data = lancedb.makeArrowTable(rows, { schema: this.#schema });
     await withCommitRetry(() =>
       this.#table
         .mergeInsert('id')
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
-        .whenNotMatchedBySourceDelete({ where: sourcePredicate(source) })
+        .whenNotMatchedBySourceDelete({ where })
         .execute(data),
     );
-    return chunks.length;
   }
 
   /**
@@ -239,9 +331,8 @@ export class LanceStore implements VectorStore {
   }
 
   async deleteSource(source: string): Promise<number> {
-    const predicate = sourcePredicate(source);
-    const before = await this.#table.countRows(predicate);
-    if (before > 0) await withCommitRetry(() => this.#table.delete(predicate));
+    const before = await this.#table.countRows(sourcePredicate(source));
+    if (before > 0) await this.replaceSource(source, '', []);
     return before;
   }
 
@@ -252,7 +343,7 @@ export class LanceStore implements VectorStore {
       .select(['id', 'text', 'source', 'chunk', '_distance'])
       .limit(options.limit);
     if (options.source !== undefined) query = query.where(sourcePredicate(options.source));
-    const rows = (await query.toArray()) as Row[];
+    const rows = (await readOrUnavailable(() => query.toArray())) as Row[];
     return rows.map((r) => ({
       id: r.id,
       text: r.text,
@@ -269,7 +360,7 @@ export class LanceStore implements VectorStore {
       .select(['id', 'text', 'source', 'chunk', '_score'])
       .limit(options.limit);
     if (options.source !== undefined) search = search.where(sourcePredicate(options.source));
-    const rows = (await search.toArray()) as (Row & { _score: number })[];
+    const rows = (await readOrUnavailable(() => search.toArray())) as (Row & { _score: number })[];
     return rows.map((r) => ({ id: r.id, text: r.text, source: r.source, chunk: Number(r.chunk), score: r._score }));
   }
 
@@ -296,6 +387,12 @@ export class LanceStore implements VectorStore {
     });
   }
 
+  /** Every source with chunks in the table (reads one column of the first chunk of each). */
+  async listSources(): Promise<string[]> {
+    const rows = (await this.#table.query().where('chunk = 0').select(['source']).toArray()) as Pick<Row, 'source'>[];
+    return rows.map((r) => r.source);
+  }
+
   async count(source?: string): Promise<number> {
     return this.#table.countRows(source === undefined ? undefined : sourcePredicate(source));
   }
@@ -310,10 +407,14 @@ export class LanceStore implements VectorStore {
 
   /** Runs optimize() once small fragments pile up; cheap to call after every write. Returns whether it ran. */
   async optimizeIfFragmented(maxSmallFragments = 32): Promise<boolean> {
-    const { fragmentStats } = await this.#table.stats();
-    if (fragmentStats.numSmallFragments < maxSmallFragments) return false;
-    await this.optimize();
-    return true;
+    // Concurrent callers in one process share one compaction instead of preempting each other's.
+    this.#optimizing ??= (async () => {
+      const { fragmentStats } = await this.#table.stats();
+      if (fragmentStats.numSmallFragments < maxSmallFragments) return false;
+      await this.optimize();
+      return true;
+    })().finally(() => (this.#optimizing = null));
+    return this.#optimizing;
   }
 
   /**

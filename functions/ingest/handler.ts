@@ -37,7 +37,21 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
   // One record at a time: memory stays bounded and records for the same key apply in order.
   for (const record of parsed.data.Records) {
     const bucket = record.s3.bucket.name;
-    const key = decodeS3Key(record.s3.object.key);
+    const rawKey = record.s3.object.key;
+    let key: string;
+    try {
+      key = decodeS3Key(rawKey);
+    } catch {
+      // Retrying cannot fix the key: skip this record, keep the others.
+      const outcome: IngestOutcome = {
+        source: rawKey,
+        action: 'skipped',
+        reason: `key is not valid URL encoding: ${JSON.stringify(rawKey)}`,
+      };
+      logger.warn('document skipped', { bucket, event: record.eventName, ...outcome });
+      outcomes.push(outcome);
+      continue;
+    }
     try {
       const outcome = await syncDocument(key, new S3DocumentReader(s3, bucket), deps);
       logger.info('document synced', { bucket, event: record.eventName, ...outcome });

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
 import { QueryRequestSchema, describeZodError, type QueryResponse } from '../../shared/contract.js';
-import { BadRequestError, PayloadTooLargeError, RerankUnavailableError } from '../../shared/errors.js';
+import { BadRequestError, PayloadTooLargeError, RerankUnavailableError, StoreUnavailableError } from '../../shared/errors.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { answerQuery } from '../../shared/query.js';
 import { createServices, queryDeps } from '../../shared/services.js';
@@ -25,7 +25,10 @@ async function runQuery(payload: unknown): Promise<QueryResponse> {
 }
 
 const expected = (error: unknown): boolean =>
-  error instanceof BadRequestError || error instanceof PayloadTooLargeError || error instanceof RerankUnavailableError;
+  error instanceof BadRequestError ||
+  error instanceof PayloadTooLargeError ||
+  error instanceof RerankUnavailableError ||
+  error instanceof StoreUnavailableError;
 
 /**
  * `POST /query` through API Gateway (answers an HTTP response) or a direct `lambda invoke` with the query

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, RerankUnavailableError } from '../../shared/errors.js';
+import { BadRequestError, PayloadTooLargeError, RerankUnavailableError, StoreUnavailableError } from '../../shared/errors.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -42,6 +42,9 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof PayloadTooLargeError) return jsonResponse(413, { error: error.message });
   if (error instanceof RerankUnavailableError) {
     return jsonResponse(503, { error: 'reranking is temporarily unavailable; retry later' });
+  }
+  if (error instanceof StoreUnavailableError) {
+    return jsonResponse(503, { error: 'the vector store is temporarily unavailable; retry later' });
   }
   return jsonResponse(500, { error: 'internal error' });
 }

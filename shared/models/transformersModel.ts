@@ -3,9 +3,11 @@ import {
   AutoModelForSequenceClassification,
   AutoTokenizer,
   Tensor,
+  env,
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@xenova/transformers';
+import path from 'node:path';
 import type { EncodingTemplate, PaddedBatch, TemplatePiece } from './encoding.js';
 
 export type Dtype = 'int8' | 'fp32';
@@ -65,6 +67,37 @@ function maxLengthOf(tokenizer: PreTrainedTokenizer, model: PreTrainedModel): nu
   return candidates.length ? Math.min(...candidates) : 512;
 }
 
+export interface ModelLoadFailure {
+  id: string;
+  /** The local models folder (MODELS_DIR), or undefined when local models are off. */
+  dir: string | undefined;
+  allowRemote: boolean;
+  /** What went wrong underneath, e.g. "fetch failed". */
+  reason: string;
+}
+
+/** The message of a failed model load: the model, where it was looked for, why it failed, and the offline way. */
+export function modelLoadMessage({ id, dir, allowRemote, reason }: ModelLoadFailure): string {
+  const places = [
+    ...(dir !== undefined ? [`local folder ${path.join(dir, id)}`] : []),
+    ...(allowRemote ? [`https://huggingface.co/${id}`] : []),
+  ];
+  const where = places.length > 0 ? places.join(', then ') : 'nowhere (no MODELS_DIR and ALLOW_REMOTE_MODELS=false)';
+  return (
+    `could not load model "${id}" (looked in: ${where}): ${reason.trim().replace(/\.+$/, '')}. ` +
+    'To run offline, set MODELS_DIR=<folder with models in Hugging Face layout> with ALLOW_REMOTE_MODELS=false, ' +
+    "e.g. the repository's fixtures (random weights: mechanics only): " +
+    'MODELS_DIR=test/fixtures/models EMBEDDING_MODEL=tiny-embed RERANKER_MODEL=tiny-ce ALLOW_REMOTE_MODELS=false'
+  );
+}
+
+/** The error's message plus its cause's ("fetch failed" alone does not say that the host was unreachable). */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
+}
+
 /**
  * Loads a tokenizer and an ONNX encoder by model id (local folder or hub, see configureModelHub).
  * `int8` picks `onnx/model_quantized.onnx`, `fp32` picks `onnx/model.onnx`.
@@ -75,10 +108,19 @@ export async function loadEncoderModel(
   dtype: Dtype,
 ): Promise<EncoderModel> {
   const Model = kind === 'sequence-classification' ? AutoModelForSequenceClassification : AutoModel;
-  const [tokenizer, model] = await Promise.all([
-    AutoTokenizer.from_pretrained(modelId),
-    Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
-  ]);
+  let tokenizer: PreTrainedTokenizer;
+  let model: PreTrainedModel;
+  try {
+    [tokenizer, model] = await Promise.all([
+      AutoTokenizer.from_pretrained(modelId),
+      Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
+    ]);
+  } catch (error) {
+    // Settings as configureModelHub left them in transformers.js's process-wide env.
+    const dir = env.allowLocalModels ? env.localModelPath : undefined;
+    const message = modelLoadMessage({ id: modelId, dir, allowRemote: env.allowRemoteModels, reason: reasonOf(error) });
+    throw new Error(message, { cause: error });
+  }
   const session = (model as unknown as { session: { inputNames: string[] } }).session;
   const needsTypeIds = session.inputNames.includes('token_type_ids');
   const padId = tokenizer.pad_token_id ?? 0;

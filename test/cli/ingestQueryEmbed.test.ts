@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startLocalS3 } from '../../local/s3Server.js';
 import { SAMPLE_DOCUMENT, fixtureEnv, maxAbsDiff, readReference, type EmbeddingReference } from '../helpers.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'cli-'));
@@ -44,11 +46,11 @@ describe('npm run ingest and npm run query', () => {
 
     const ingest = cli('ingest', [docs, '--db', db]);
     expect(ingest.status).toBe(0);
-    expect(ingest.stdout).toMatch(/3 file\(s\): 2 indexed \(\d+ chunks\), 0 unchanged, 1 skipped/);
+    expect(ingest.stdout).toMatch(/3 document\(s\): 2 indexed \(\d+ chunks\), 0 unchanged, 0 deleted, 1 skipped/);
     expect(ingest.stdout).toMatch(/skipped .*image\.png: unsupported file type "\.png"/);
 
     const again = cli('ingest', [docs, '--db', db]);
-    expect(again.stdout).toMatch(/0 indexed \(0 chunks\), 2 unchanged, 1 skipped/);
+    expect(again.stdout).toMatch(/0 indexed \(0 chunks\), 2 unchanged, 0 deleted, 1 skipped/);
 
     const query = cli('query', ['What is the plan for the economy?', '--db', db, '--top-n', '2', '--json']);
     expect(query.status).toBe(0);
@@ -62,5 +64,56 @@ describe('npm run ingest and npm run query', () => {
     const result = cli('query', ['', '--db', path.join(work, 'db')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/query must not be empty/);
+  });
+});
+
+/** The CLI in a child process, asynchronously: the local S3 server it talks to runs in this process. */
+function cliAsync(script: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('npx', ['tsx', `cli/${script}.ts`, ...args], { env: { ...process.env, ...fixtureEnv(), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('npm run ingest -- --reconcile', () => {
+  it('indexes objects the index missed and deletes indexed documents whose object is gone', async () => {
+    const s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
+    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
+    const env = {
+      VECTOR_DB_URI: 's3://vectors/lancedb',
+      S3_ENDPOINT: s3.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    };
+    const put = (key: string, body: string) => client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body }));
+    try {
+      await put('docs/kept.txt', 'A document that stays.');
+      await put('docs/removed.txt', 'A document deleted while no event reached the index.');
+      await put('other/outside.txt', 'Not under the reconciled prefix.');
+      const first = await cliAsync('ingest', ['--reconcile', 's3://documents/docs/'], env);
+      expect(first.status).toBe(0);
+      expect(first.stdout).toMatch(/2 document\(s\): 2 indexed \(2 chunks\), 0 unchanged, 0 deleted, 0 skipped/);
+
+      // Events lost: one object deleted, one added, one unchanged.
+      await client.send(new DeleteObjectCommand({ Bucket: 'documents', Key: 'docs/removed.txt' }));
+      await put('docs/new.txt', 'A document uploaded while the ingest function was down.');
+      const second = await cliAsync('ingest', ['--reconcile', 's3://documents/docs/'], env);
+      expect(second.status).toBe(0);
+      expect(second.stdout).toMatch(/3 document\(s\): 1 indexed \(1 chunks\), 1 unchanged, 1 deleted, 0 skipped .*\(2 chunks in total\)/);
+    } finally {
+      client.destroy();
+      await s3.close();
+    }
+  });
+
+  it('refuses a target that is not an s3:// URI', () => {
+    const result = cli('ingest', ['--reconcile', '/tmp/folder']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/not an s3:\/\/ URI: \/tmp\/folder/);
   });
 });

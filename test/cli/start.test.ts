@@ -1,83 +1,187 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { SAMPLE_DOCUMENT, fixtureEnv } from '../helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackState } from '../../local/stackState.js';
+import { LanceStore } from '../../shared/store.js';
+import { SAMPLE_DOCUMENT } from '../helpers.js';
+import { StackProcess, groupAlive, sleep, until, type StackSettings } from '../stack.js';
 
-// Uncommon fixed ports: serverless-offline and the S3 server take them from the environment.
-const PORTS = { S3_PORT: '45691', HTTP_PORT: '43010', LAMBDA_PORT: '43012', ENDPOINT_PORT: '48091' };
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
-let stack: ChildProcess | undefined;
-let output = '';
+const settings: StackSettings = {
+  S3_PORT: '45691',
+  HTTP_PORT: '43010',
+  LAMBDA_PORT: '43012',
+  ENDPOINT_PORT: '48091',
+  STACK_DATA_DIR: dataDir,
+};
+const IDLE_LIMIT_S = 2;
+const s3Url = `http://127.0.0.1:${settings.S3_PORT}`;
+let stack: StackProcess;
+let reader: LanceStore;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+beforeAll(async () => {
+  // The emulator retires idle functions after LAMBDA_IDLE_S; a short one lets the idle test wait past it.
+  stack = new StackProcess(settings, { LAMBDA_IDLE_S: String(IDLE_LIMIT_S) });
+  await stack.waitFor(/Stack ready/);
+}, 180_000);
 
 afterAll(async () => {
-  // SIGTERM lets the stack stop the process group it started; SIGKILL only if it does not.
-  if (stack?.pid && alive(stack.pid)) {
-    process.kill(-stack.pid, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 3000));
-    if (alive(stack.pid)) process.kill(-stack.pid, 'SIGKILL');
-  }
+  await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+const upload = (key: string, body: string | Buffer) => fetch(`${s3Url}/documents/${key}`, { method: 'PUT', body });
+
+interface QueryAnswer {
+  status: number;
+  ms: number;
+  body: { results?: { source: string; text: string }[]; reranked?: boolean; error?: string };
 }
 
+async function ask(body: object): Promise<QueryAnswer> {
+  const start = Date.now();
+  const res = await fetch(`http://127.0.0.1:${settings.HTTP_PORT}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(40_000),
+  });
+  return { status: res.status, ms: Date.now() - start, body: (await res.json()) as QueryAnswer['body'] };
+}
+
+/** Waits until `source` answers a query with results. */
+const searchable = (source: string, timeoutMs = 60_000) =>
+  until(
+    async () => {
+      const answer = await ask({ query: 'What is the plan for the economy?', filter: { source } });
+      return answer.status === 200 && answer.body.results!.length > 0 ? answer : undefined;
+    },
+    timeoutMs,
+    () => `${source} searchable; output:\n${stack.output.slice(-3000)}`,
+  );
+
+/** A reader of the stack's table, as the query function opens it. */
+async function tableReader(): Promise<LanceStore> {
+  reader ??= await LanceStore.open({
+    uri: 's3://vectors/lancedb',
+    embeddingModel: 'tiny-embed',
+    dimension: 128,
+    metric: 'cosine',
+    readConsistencySeconds: 0,
+    storageOptions: { endpoint: s3Url, allowHttp: 'true', region: 'us-east-1', awsAccessKeyId: 'S3RVER', awsSecretAccessKey: 'S3RVER' },
+  });
+  return reader;
+}
+
+const partPid = (name: string) => (JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackState).parts[name]!;
+
 describe('npm start (local stack)', () => {
-  it('serves POST /query, makes an upload searchable within seconds, and stops cleanly', async () => {
-    stack = spawn('npm', ['start'], {
-      detached: true,
-      env: { ...process.env, ...fixtureEnv({ RERANKER_DTYPE: 'fp32' }), ...PORTS, S3_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it('makes an upload searchable through POST /query', async () => {
+    const key = 'docs/sotu.txt';
+    expect((await upload(key, readFileSync(SAMPLE_DOCUMENT))).status).toBe(200);
+    const answer = await searchable(key);
+    expect(answer.body.reranked).toBe(true);
+    expect(answer.body.results!.every((r) => r.source === key)).toBe(true);
+  });
+
+  it('still queries and ingests after the functions sat idle past the emulator idle limit', async () => {
+    expect((await ask({ query: 'economy' })).status).toBe(200);
+    await sleep((IDLE_LIMIT_S * 2 + 1) * 1000); // the emulator checks for idle functions every IDLE_LIMIT_S
+    const afterIdle = await ask({ query: 'economy' });
+    expect(afterIdle.status).toBe(200);
+    expect(afterIdle.body.reranked).toBe(true);
+    expect((await upload('docs/after-idle.txt', 'Written after an idle period, about bridges.')).status).toBe(200);
+    await searchable('docs/after-idle.txt');
+    expect(stack.output).not.toMatch(/did not self-register/);
+  });
+
+  it.each([1, 2, 3])('indexes every document of 8 parallel writers × 50 exactly once (run %i)', async (run) => {
+    const words = 'inflation bridges jobs energy vaccines chips ports housing childcare taxes'.split(' ');
+    const docs = Array.from({ length: 400 }, (_, i) => {
+      const length = 2048 + ((i * 37) % 1024); // 2–3 KB
+      let text = `Run ${run} document ${i}.`;
+      for (let w = 0; text.length < length; w++) text += ` ${words[(i + w * 7) % words.length]}${w % 13 === 0 ? '.\n\n' : ''}`;
+      return { key: `docs/parallel-${run}/doc-${String(i).padStart(3, '0')}.txt`, text: text.slice(0, length) };
     });
-    stack.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    stack.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await until(async () => (output.includes('Server ready') ? true : undefined), 150_000);
+    const splitter = new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 });
+    const expected = await Promise.all(docs.map(async (d) => (await splitter.splitText(d.text)).filter((c) => c.trim()).length));
 
-    const key = `docs/sotu-${Date.now()}.txt`;
-    const put = await fetch(`http://127.0.0.1:${PORTS.S3_PORT}/documents/${key}`, {
-      method: 'PUT',
-      body: readFileSync(SAMPLE_DOCUMENT),
-    });
-    expect(put.status).toBe(200);
-    const uploadedAt = Date.now();
-
-    const ask = () =>
-      fetch(`http://127.0.0.1:${PORTS.HTTP_PORT}/query`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'What is the plan for the economy?', filter: { source: key } }),
-      });
-    const body = await until(async () => {
-      const res = await ask();
-      const json = (await res.json()) as { results?: { source: string }[] };
-      return json.results && json.results.length === 3 ? json : undefined;
-    }, 60_000);
-    const searchableAfterMs = Date.now() - uploadedAt;
-    expect(body.results!.every((r) => r.source === key)).toBe(true);
-    expect(searchableAfterMs).toBeLessThan(30_000);
-
-    const exited = new Promise<void>((resolve) => stack!.on('exit', () => resolve()));
-    process.kill(-stack.pid!, 'SIGINT');
-    await exited;
-    await until(async () => (alive(stack!.pid!) ? undefined : true), 15_000);
-    expect(alive(stack.pid!)).toBe(false);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < docs.length) {
+          const doc = docs[next++]!;
+          expect((await upload(doc.key, doc.text)).status).toBe(200);
+        }
+      }),
+    );
+    // Every delivered event logs one line (done or FAILED); polling the table instead would load the S3 server.
+    const delivered = () => stack.output.split(`ingest ← documents/docs/parallel-${run}/`).length - 1;
+    await until(async () => (delivered() >= docs.length ? true : undefined), 180_000, () => `${docs.length} deliveries of run ${run}, got ${delivered()}`);
+    await sleep(1000); // anything late (a duplicate) would land now
+    const store = await tableReader();
+    const counts = await Promise.all(docs.map((d) => store.count(d.key)));
+    expect(counts).toEqual(expected);
+    expect(stack.output).not.toMatch(/FAILED after/);
   }, 240_000);
+
+  it.each(['s3', 'endpoint', 'functions'])(
+    'answers 200 or a clear 503 while %s is killed with SIGKILL, and brings it back within 10 s',
+    async (part) => {
+      const from = stack.output.length;
+      const answers: QueryAnswer[] = [];
+      let killedAt = 0;
+      for (let i = 0; i < 30; i++) {
+        if (i === 3) {
+          process.kill(-partPid(part), 'SIGKILL');
+          killedAt = Date.now();
+        }
+        answers.push(await ask({ query: 'What is the plan for the economy?' }));
+      }
+      for (const answer of answers) {
+        expect([200, 503]).toContain(answer.status);
+        if (answer.status === 503) expect(answer.body.error).toMatch(/restarting|unavailable|retry/);
+        expect(answer.ms).toBeLessThan(30_000);
+      }
+      const back = await stack.waitFor(new RegExp(`\\[supervisor\\] ${part} is back after (\\d+) ms`), 30_000, from);
+      expect(Number(back[1])).toBeLessThan(10_000);
+      expect(Date.now() - killedAt).toBeGreaterThan(0);
+      const after = await until(
+        async () => {
+          const answer = await ask({ query: 'What is the plan for the economy?' });
+          return answer.status === 200 ? answer : undefined;
+        },
+        20_000,
+        () => `a 200 after ${part} came back`,
+      );
+      expect(after.body.reranked).toBe(true);
+    },
+    120_000,
+  );
+
+  it('starts again after the whole stack was killed with SIGKILL, with the index as it was', async () => {
+    process.kill(-stack.pid, 'SIGKILL');
+    await stack.exited;
+    stack = new StackProcess(settings);
+    await stack.waitFor(/Stack ready/);
+    const answer = await searchable('docs/sotu.txt', 30_000);
+    expect(answer.body.results!.length).toBe(3);
+  }, 180_000);
+
+  it('refuses a second stack on the same data folder while one runs, naming the running one', async () => {
+    const second = new StackProcess(settings);
+    expect(await second.exited).not.toBe(0);
+    expect(second.output).toMatch(/a local stack is already running \(pid \d+/);
+  }, 60_000);
+
+  it('stops every part on Ctrl-C and frees the ports', async () => {
+    const parts = Object.values((JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackState).parts);
+    process.kill(-stack.pid, 'SIGINT');
+    await stack.exited;
+    await until(async () => (parts.some(groupAlive) || groupAlive(stack.pid) ? undefined : true), 15_000, () => 'parts gone');
+    const refused = await fetch(`http://127.0.0.1:${settings.HTTP_PORT}/query`).then(() => false, () => true);
+    expect(refused).toBe(true);
+  }, 60_000);
 });

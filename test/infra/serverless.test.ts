@@ -17,6 +17,24 @@ interface Statement {
   Resource: unknown;
 }
 
+/**
+ * Node.js runtimes and the day AWS deprecates each (AWS Lambda runtimes page): from then on Lambda stops accepting
+ * new or updated functions on it. Add a row when AWS announces a runtime.
+ */
+const NODE_RUNTIME_DEPRECATION: Record<string, string> = {
+  'nodejs18.x': '2025-09-01',
+  'nodejs20.x': '2026-04-30',
+  'nodejs22.x': '2027-04-30',
+  'nodejs24.x': '2028-04-30',
+};
+
+/** Fails once the runtime is deprecated: that is the point, it says the stack must move on. */
+function expectSupportedRuntime(runtime: unknown): void {
+  expect(Object.keys(NODE_RUNTIME_DEPRECATION)).toContain(runtime);
+  const deprecated = new Date(`${NODE_RUNTIME_DEPRECATION[runtime as string]!}T00:00:00Z`);
+  expect(deprecated.getTime(), `${String(runtime)} is deprecated since ${NODE_RUNTIME_DEPRECATION[runtime as string]}`).toBeGreaterThan(Date.now());
+}
+
 const root = path.resolve(import.meta.dirname, '..', '..');
 let out: string;
 let unpacked: string;
@@ -72,7 +90,12 @@ describe('serverless package (offline)', () => {
     ]);
     expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
     expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
-    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Runtime).toBe('nodejs20.x');
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expectSupportedRuntime(fn.Properties.Runtime);
+    for (const [, layer] of ofType('AWS::Lambda::LayerVersion')) {
+      const runtimes = layer.Properties.CompatibleRuntimes as unknown[];
+      expect(runtimes.length).toBeGreaterThan(0);
+      for (const runtime of runtimes) expectSupportedRuntime(runtime);
+    }
     const route = ofType('AWS::ApiGatewayV2::Route')[0]![1];
     expect(route.Properties).toMatchObject({ RouteKey: 'POST /query', AuthorizationType: 'AWS_IAM' });
   });

@@ -183,6 +183,18 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
     expect(await storedChunks('docs/good.txt')).toEqual(['Good document.']);
   });
 
+  it('skips a record whose key is not valid URL encoding and still ingests the others', async () => {
+    const good = await change('docs/good key.txt', 'A document next to a malformed key.');
+    const bad = structuredClone(good);
+    bad.Records[0]!.s3.object.key = 'docs/%E0%A4%A.txt';
+    const { outcomes } = await ingest({ Records: [...bad.Records, ...good.Records] });
+    expect(outcomes).toEqual([
+      { source: 'docs/%E0%A4%A.txt', action: 'skipped', reason: 'key is not valid URL encoding: "docs/%E0%A4%A.txt"' },
+      { source: 'docs/good key.txt', action: 'indexed', chunks: 1 },
+    ]);
+    expect(await storedChunks('docs/good key.txt')).toEqual(['A document next to a malformed key.']);
+  });
+
   it('rejects an event that is not an S3 notification', async () => {
     await expect(ingest({ hello: 'world' })).rejects.toThrow(/not an S3 notification/);
   });

@@ -108,6 +108,16 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     expect(body.results.map((r) => r.source)).toEqual(['other.txt']);
   });
 
+  it('retrieves topN candidates when topN exceeds the default k and k is not given', async () => {
+    // The sample document alone has ~96 chunks, more than the default k (20) and the 25 asked for.
+    const res = await call(JSON.stringify({ query: 'What is the plan for the economy?', topN: 25 }));
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as QueryResponse;
+    expect(body.reranked).toBe(true);
+    expect(body.results).toHaveLength(25);
+    expect(Math.max(...body.results.map((r) => r.retrievalRank))).toBeGreaterThan(20);
+  });
+
   it('treats a quote in the filter as data, not SQL', async () => {
     const res = await call(JSON.stringify({ query: 'economy', filter: { source: "x' OR '1'='1" } }));
     expect(res.statusCode).toBe(200);

@@ -1,4 +1,5 @@
 import {
+  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -48,6 +49,43 @@ describe('local S3 server', () => {
       Array.from({ length: 8 }, (_, i) => put('cond/race', { IfNoneMatch: '*', Body: String(i) })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('never serves a partly written object while the same key is being overwritten', async () => {
+    const versions = ['a', 'b', 'c', 'd'].map((c) => c.repeat(2 * 1024 * 1024));
+    await put('atomic/big', { Body: versions[0] });
+    const seen = new Set<string>();
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        const res = await client.send(new GetObjectCommand({ Bucket: 'bucket', Key: 'atomic/big' }));
+        const body = await res.Body!.transformToString();
+        // Every read is one whole version: full length, one repeated letter.
+        expect(body.length).toBe(2 * 1024 * 1024);
+        expect(Number(res.ContentLength)).toBe(body.length);
+        seen.add(`${body[0]}${body.at(-1)}`);
+      }
+    })();
+    for (const version of versions.slice(1)) await put('atomic/big', { Body: version });
+    reading = false;
+    await reader;
+    for (const pair of seen) expect(pair[0]).toBe(pair[1]);
+  });
+
+  it('fires the created event only once the object reads whole', async () => {
+    const body = 'x'.repeat(3 * 1024 * 1024);
+    const read = new Promise<number>((resolve) => {
+      s3.onEvent((e) => {
+        const record = e.Records.find((r) => r.s3.object.key === 'atomic/evented');
+        if (!record) return;
+        void client
+          .send(new GetObjectCommand({ Bucket: 'bucket', Key: 'atomic/evented' }))
+          .then((res) => res.Body!.transformToString())
+          .then((text) => resolve(text.length));
+      });
+    });
+    await put('atomic/evented', { Body: body });
+    expect(await read).toBe(body.length);
   });
 
   it('emits created events with keys encoded as real S3 encodes them', async () => {

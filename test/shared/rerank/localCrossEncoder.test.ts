@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Pair } from '../../../shared/contract.js';
 import { configureModelHub } from '../../../shared/models/hub.js';
 import { LocalCrossEncoder, relevanceLogits } from '../../../shared/rerank/localCrossEncoder.js';
-import { rankByScore, rerank } from '../../../shared/rerank/crossEncoder.js';
+import { TokenLimitError, rankByScore, rerank } from '../../../shared/rerank/crossEncoder.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type CrossEncoderReference } from '../../helpers.js';
 
 const reference = readReference<CrossEncoderReference>('cross_encoder_scores');
@@ -99,6 +99,89 @@ describe('LocalCrossEncoder (fp32)', () => {
     const want = rankByScore(expected.torch_fp32_batched!.slice(0, 12)).slice(0, 3);
     expect(ranked.map((r) => r.index)).toEqual(want.map((r) => r.index));
     ranked.forEach((r, i) => expect(Math.abs(r.score - want[i]!.score)).toBeLessThan(1e-4));
+  });
+});
+
+describe('LocalCrossEncoder: yields, cancellation and the token bound', () => {
+  let encoder: LocalCrossEncoder;
+  beforeAll(async () => {
+    encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32', batchSize: 7 });
+  });
+  const batchesOf = (pairs: Pair[]) => Math.ceil(pairs.length / 7);
+
+  it('rejects an already-aborted signal with its reason (AbortError) without running a batch', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let batches = 0;
+    const call = encoder.score(reference.pairs, { signal: controller.signal, onBatch: () => batches++ });
+    await expect(call).rejects.toBe(controller.signal.reason);
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    expect(batches).toBe(0);
+  });
+
+  it('stops before the next batch once its signal is aborted mid-call', async () => {
+    const controller = new AbortController();
+    let batches = 0;
+    const call = encoder.score(reference.pairs, {
+      signal: controller.signal,
+      onBatch: () => {
+        batches++;
+        controller.abort();
+      },
+    });
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    expect(batches).toBe(1);
+  });
+
+  it('reports each batch with the total the call needs', async () => {
+    const progress: { done: number; total: number }[] = [];
+    await encoder.score(reference.pairs, { onBatch: (p) => progress.push(p) });
+    const total = batchesOf(reference.pairs);
+    expect(progress).toEqual(Array.from({ length: total }, (_, i) => ({ done: i + 1, total })));
+  });
+
+  it('gives bit-identical scores to two calls that interleave their batches and to the same calls in turn', async () => {
+    const first = reference.pairs.slice(0, 30);
+    const second = reference.pairs.slice(30);
+    const alone = [await encoder.score(first), await encoder.score(second)];
+    const order: string[] = [];
+    const together = await Promise.all([
+      encoder.score(first, { onBatch: () => order.push('first') }),
+      encoder.score(second, { onBatch: () => order.push('second') }),
+    ]);
+    expect(together).toEqual(alone);
+    expect(order.slice(0, 2).sort()).toEqual(['first', 'second']); // they did interleave
+    expect(maxAbsDiff(together.flat(), expected.torch_fp32_batched!)).toBeLessThan(1e-4);
+  });
+
+  it('lets timers run between batches', async () => {
+    let timerFired = false;
+    const seenAtBatch: boolean[] = [];
+    setTimeout(() => (timerFired = true), 0);
+    await encoder.score(reference.pairs, { onBatch: () => seenAtBatch.push(timerFired) });
+    expect(seenAtBatch.at(-1)).toBe(true);
+  });
+
+  it('refuses pairs over maxTokens with a TokenLimitError before any batch, yielding while it tokenizes', async () => {
+    const long = 'the economy grows while inflation falls and markets rally '.repeat(90);
+    const pairs = Array.from({ length: 1000 }, (_, i): Pair => ['what about the economy?', `${i} ${long}`]);
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 0);
+    let batches = 0;
+    const error = await encoder.score(pairs, { maxTokens: 131_072, onBatch: () => batches++ }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenLimitError);
+    expect((error as TokenLimitError).limit).toBe(131_072);
+    expect(batches).toBe(0);
+    // Only a yield inside tokenization lets the timer run before the refusal, which precedes every batch.
+    expect(timerFired).toBe(true);
+  });
+
+  it('scores pairs exactly at maxTokens', async () => {
+    const pairs = reference.pairs.slice(0, 3);
+    const tokens = reference.tokens.slice(0, 3).reduce((sum, row) => sum + row.length, 0);
+    const bounded = await encoder.score(pairs, { maxTokens: tokens });
+    expect(bounded).toEqual(await encoder.score(pairs));
+    await expect(encoder.score(pairs, { maxTokens: tokens - 1 })).rejects.toBeInstanceOf(TokenLimitError);
   });
 });
 

@@ -1,0 +1,81 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFrontDoor, type FrontDoor } from '../../local/frontDoor.js';
+
+let upstream: http.Server;
+let upstreamUrl: string;
+let closedEarly = 0;
+
+beforeAll(async () => {
+  upstream = http.createServer((req, res) => {
+    if (req.url === '/slow') {
+      res.on('close', () => {
+        if (!res.writableFinished) closedEarly++;
+      });
+      return; // never answers
+    }
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'yes' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, body }));
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => {
+  upstream.closeAllConnections();
+  upstream.close(() => r());
+}));
+
+async function withDoor(upstreamOf: () => string | null, deadlineMs: number, test: (door: FrontDoor) => Promise<void>) {
+  const door = await startFrontDoor({ port: 0, upstream: upstreamOf, label: 'the functions', deadlineMs });
+  try {
+    await test(door);
+  } finally {
+    await door.close();
+  }
+}
+
+describe('front door of a restartable part', () => {
+  it('passes method, path, body, status and headers through while the part is up', async () => {
+    await withDoor(() => upstreamUrl, 5000, async (door) => {
+      const res = await fetch(`${door.url}/query?x=1`, { method: 'POST', body: '{"q":1}' });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('x-upstream')).toBe('yes');
+      expect(await res.json()).toEqual({ method: 'POST', url: '/query?x=1', body: '{"q":1}' });
+    });
+  });
+
+  it('answers 503 with Retry-After and a message while the part is down', async () => {
+    await withDoor(() => null, 5000, async (door) => {
+      const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(((await res.json()) as { error: string }).error).toMatch(/the functions are restarting/);
+    });
+  });
+
+  it('answers 503 when the part refuses the connection (it just died)', async () => {
+    const dead = http.createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => dead.close(() => r()));
+    await withDoor(() => deadUrl, 5000, async (door) => {
+      const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(503);
+    });
+  });
+
+  it('answers 504 past the deadline and drops the request behind it', async () => {
+    await withDoor(() => upstreamUrl, 300, async (door) => {
+      const res = await fetch(`${door.url}/slow`);
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: string }).error).toMatch(/no answer within 0.3 s/);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(closedEarly).toBeGreaterThanOrEqual(1);
+    });
+  });
+});
