@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScoreRequestSchema, describeZodError, type Pair } from '../shared/contract.js';
-import { TokenLimitError, type CrossEncoder } from '../shared/rerank/crossEncoder.js';
+import { AppError, BadRequestError, PayloadTooLargeError, UnavailableError, toErrorResponse } from '../shared/errors.js';
+import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
 import type { Log } from '../shared/log.js';
 
 /** SageMaker's own request limit. */
@@ -52,16 +53,6 @@ export interface EndpointServer {
 
 type EndpointLimits = { [K in keyof typeof DEFAULT_ENDPOINT_LIMITS]: number };
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 /** The abort reason when the client closes its connection before the answer: there is nobody to answer. */
 class ClientDisconnected extends Error {
   constructor() {
@@ -69,10 +60,7 @@ class ClientDisconnected extends Error {
   }
 }
 
-function unavailable(message: string): HttpError {
-  return new HttpError(503, message, { 'retry-after': String(RETRY_AFTER_S) });
-}
-
+const unavailable = (message: string) => new UnavailableError(message); // Retry-After: 1 s
 function resolveLimits(options: EndpointServerOptions): EndpointLimits {
   const limits: EndpointLimits = {
     maxPairs: options.maxPairs ?? DEFAULT_ENDPOINT_LIMITS.maxPairs,
@@ -110,7 +98,7 @@ function readBody(req: http.IncomingMessage, signal: AbortSignal): Promise<strin
       reject(error);
       req.resume(); // drain, so the connection can carry the answer
     };
-    const tooLarge = () => new HttpError(413, `request body exceeds ${MAX_REQUEST_BYTES} bytes`);
+    const tooLarge = () => new PayloadTooLargeError(`request body exceeds ${MAX_REQUEST_BYTES} bytes`);
     if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return refuse(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
@@ -130,10 +118,10 @@ function parsePairs(raw: string): Pair[] {
   try {
     payload = JSON.parse(raw);
   } catch {
-    throw new HttpError(400, 'body is not valid JSON');
+    throw new BadRequestError('body is not valid JSON');
   }
   const parsed = ScoreRequestSchema.safeParse(payload);
-  if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
+  if (!parsed.success) throw new BadRequestError(describeZodError(parsed.error));
   return parsed.data.pairs;
 }
 
@@ -144,8 +132,10 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(text);
 }
 
-function sendHttpError(res: http.ServerResponse, error: HttpError): void {
-  send(res, error.status, { error: error.message }, error.headers);
+/** Any error as its status, Retry-After and public message (no stack, no path). */
+function sendError(res: http.ServerResponse, error: unknown): void {
+  const { status, headers, body } = toErrorResponse(error);
+  send(res, status, body, headers);
 }
 
 interface InvocationContext {
@@ -155,7 +145,7 @@ interface InvocationContext {
   log: Log;
 }
 
-/** Reads, bounds, admits and scores one request; every refusal is an HttpError. */
+/** Reads, bounds, admits and scores one request; every refusal is an AppError (400, 413 or 503). */
 async function invocations(
   req: http.IncomingMessage,
   { encoder, limits, queue }: InvocationContext,
@@ -163,33 +153,26 @@ async function invocations(
 ): Promise<{ scores: number[] }> {
   const pairs = parsePairs(await readBody(req, signal));
   if (pairs.length > limits.maxPairs) {
-    throw new HttpError(413, `request has ${pairs.length} pairs, over the maxPairs limit of ${limits.maxPairs}`);
+    throw new PayloadTooLargeError(`request has ${pairs.length} pairs, over the maxPairs limit of ${limits.maxPairs}`);
   }
   const release = queue.tryAdmit(pairs.length);
   if (!release) throw unavailable(`endpoint is saturated; retry after ${RETRY_AFTER_S} s`);
   try {
     return { scores: await encoder.score(pairs, { signal, maxTokens: limits.maxTokens }) };
-  } catch (error) {
-    if (error instanceof TokenLimitError) {
-      const message = `request encodes to more than the maxTokens limit of ${error.limit} tokens after truncation`;
-      throw new HttpError(413, message);
-    }
-    throw error;
   } finally {
     release();
   }
 }
 
-/** Answers a failed invocation: refusals as they are, an aborted one not at all, anything else as a bare 500. */
+/** Answers a failed invocation: the deadline's 503 if it passed, nothing to a client that left, else the error. */
 function answerFailure(res: http.ServerResponse, error: unknown, signal: AbortSignal, log: Log): void {
-  if (error instanceof HttpError) return sendHttpError(res, error);
-  if (signal.aborted && signal.reason instanceof HttpError) return sendHttpError(res, signal.reason);
   if (signal.aborted && signal.reason instanceof ClientDisconnected) {
     log.info('client disconnected; scoring stopped');
     return;
   }
-  log.error('scoring failed', { error: error as Error });
-  send(res, 500, { error: 'scoring failed' });
+  const cause = signal.aborted && signal.reason instanceof UnavailableError ? signal.reason : error;
+  if (!(cause instanceof AppError)) log.error('scoring failed', { error: cause as Error });
+  sendError(res, cause);
 }
 
 /**
@@ -202,7 +185,7 @@ function handleInvocation(req: http.IncomingMessage, res: http.ServerResponse, c
   const deadline = setTimeout(() => {
     const error = unavailable(`scoring did not finish within the ${timeoutMs} ms deadline (timeoutMs)`);
     controller.abort(error);
-    sendHttpError(res, error); // now, even if the encoder only notices at its next batch
+    sendError(res, error); // now, even if the encoder only notices at its next batch
   }, timeoutMs);
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new ClientDisconnected());
@@ -225,7 +208,7 @@ const INVOCATION_PATH = /^\/(invocations|endpoints\/[A-Za-z0-9-]{1,63}\/invocati
  * It protects itself: requests over `maxPairs` or `maxTokens` get 413, requests that would queue more than
  * `maxQueuedPairs` get 503 with `Retry-After`, scoring stops when the client disconnects or `timeoutMs` passes
  * (503), and an encoder that yields between batches (LocalCrossEncoder) keeps `/ping` answering meanwhile.
- * Error bodies are `{"error": message}`; unexpected failures are logged and answered `{"error": "scoring failed"}`.
+ * Error bodies are `{"error": message}`; unexpected failures are logged and answered `{"error": "internal error"}`.
  * @throws RangeError when a limit is not a positive integer or `maxQueuedPairs` is below `maxPairs`
  * @example
  * const server = await startEndpointServer({ encoder, port: 8080, log: console });

@@ -7,7 +7,7 @@ import { syncDocument, type IngestOutcome } from '../../shared/ingest.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
 import { createServices, ingestDeps } from '../../shared/services.js';
-import { BadRequestError } from '../../shared/errors.js';
+import { AppError, BadRequestError } from '../../shared/errors.js';
 import { S3EventSchema, decodeS3Key } from './s3Event.js';
 import { describeZodError } from '../../shared/contract.js';
 
@@ -18,11 +18,15 @@ const logger = new Logger({ serviceName: 'ingest' });
 const services = createServices(config);
 const s3 = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
 
-/** Thrown after every record was tried, so Lambda retries the event (ingest is idempotent). */
-export class IngestFailedError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'IngestFailedError';
+/** Thrown after every record was tried, so Lambda retries the event (ingest is idempotent); keeps each record's error. */
+export class IngestFailedError extends AppError {
+  readonly statusCode = 500;
+  readonly expose = false;
+  constructor(
+    readonly errors: { key: string; error: unknown }[],
+    records: number,
+  ) {
+    super(`${errors.length} of ${records} record(s) failed: ${errors.map((e) => e.key).join(', ')}`, { cause: errors[0]?.error });
   }
 }
 
@@ -33,7 +37,7 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
   const store = await services.store();
   const deps = await ingestDeps(services, config, logger);
   const outcomes: IngestOutcome[] = [];
-  const failures: unknown[] = [];
+  const failures: { key: string; error: unknown }[] = [];
   // One record at a time: memory stays bounded and records for the same key apply in order.
   for (const record of parsed.data.Records) {
     const bucket = record.s3.bucket.name;
@@ -58,18 +62,14 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
       outcomes.push(outcome);
     } catch (error) {
       logger.error('document failed', { bucket, key, event: record.eventName, error: error as Error });
-      failures.push(error);
+      failures.push({ key, error });
     }
   }
   // Each write adds fragments; compact once they pile up so queries stay fast (DESIGN.md).
   if (outcomes.some((o) => o.action === 'indexed' || o.action === 'deleted')) {
     await store.optimizeIfFragmented().catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
   }
-  if (failures.length > 0) {
-    throw new IngestFailedError(`${failures.length} of ${parsed.data.Records.length} record(s) failed`, {
-      cause: failures[0],
-    });
-  }
+  if (failures.length > 0) throw new IngestFailedError(failures, parsed.data.Records.length);
   return { outcomes };
 }
 

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
 import { QueryRequestSchema, describeZodError, type QueryResponse } from '../../shared/contract.js';
-import { BadRequestError, PayloadTooLargeError, RerankUnavailableError, StoreUnavailableError } from '../../shared/errors.js';
+import { BadRequestError, statusOf, toInvokeError } from '../../shared/errors.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { answerQuery } from '../../shared/query.js';
 import { createServices, queryDeps } from '../../shared/services.js';
@@ -24,11 +24,11 @@ async function runQuery(payload: unknown): Promise<QueryResponse> {
   return response;
 }
 
-const expected = (error: unknown): boolean =>
-  error instanceof BadRequestError ||
-  error instanceof PayloadTooLargeError ||
-  error instanceof RerankUnavailableError ||
-  error instanceof StoreUnavailableError;
+/** Logs a failed query once: a refusal (4xx/503) as a warning with its reason, anything else as an error. */
+function logFailure(error: unknown): void {
+  if (statusOf(error) < 500 || statusOf(error) === 503) logger.warn('query refused', { reason: (error as Error).message });
+  else logger.error('query failed', { error: error as Error });
+}
 
 /**
  * `POST /query` through API Gateway (answers an HTTP response) or a direct `lambda invoke` with the query
@@ -39,17 +39,15 @@ async function queryHandler(event: unknown, _context: Context): Promise<APIGatew
     try {
       return jsonResponse(200, await runQuery(parseHttpBody(event)));
     } catch (error) {
-      if (expected(error)) logger.warn('query refused', { reason: (error as Error).message });
-      else logger.error('query failed', { error: error as Error });
+      logFailure(error);
       return errorResponse(error);
     }
   }
   try {
     return await runQuery(event);
   } catch (error) {
-    if (expected(error)) throw error;
-    logger.error('query failed', { error: error as Error });
-    throw new Error('internal error');
+    logFailure(error);
+    throw toInvokeError(error);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, RerankUnavailableError, StoreUnavailableError } from '../../shared/errors.js';
+import { BadRequestError, PayloadTooLargeError, toErrorResponse } from '../../shared/errors.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -17,13 +17,13 @@ export function isHttpEvent(event: unknown): event is HttpEvent {
 }
 
 /** The JSON body of an API Gateway event, size-checked and parsed. */
-export function parseHttpBody(event: HttpEvent): unknown {
+export function parseHttpBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {
     throw new BadRequestError('request body is required: {"query": "..."}');
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(raw) > maxBytes) {
+    throw new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`);
   }
   try {
     return JSON.parse(raw);
@@ -32,19 +32,12 @@ export function parseHttpBody(event: HttpEvent): unknown {
   }
 }
 
-export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** Domain errors become 4xx/503 with their message; anything else is a generic 500 (details only in logs). */
+/** Any error as an API Gateway answer: its status and public message; details only in the logs. */
 export function errorResponse(error: unknown): APIGatewayProxyResult {
-  if (error instanceof BadRequestError) return jsonResponse(400, { error: error.message });
-  if (error instanceof PayloadTooLargeError) return jsonResponse(413, { error: error.message });
-  if (error instanceof RerankUnavailableError) {
-    return jsonResponse(503, { error: 'reranking is temporarily unavailable; retry later' });
-  }
-  if (error instanceof StoreUnavailableError) {
-    return jsonResponse(503, { error: 'the vector store is temporarily unavailable; retry later' });
-  }
-  return jsonResponse(500, { error: 'internal error' });
+  const { status, headers, body } = toErrorResponse(error);
+  return jsonResponse(status, body, headers);
 }

@@ -1,4 +1,5 @@
 import { ScoreResponseSchema, TeiRerankResponseSchema, type Pair } from '../contract.js';
+import { ContractError } from '../errors.js';
 
 /**
  * How scores are asked of and read from an endpoint, like LangChain's SageMaker content handlers:
@@ -8,7 +9,7 @@ export interface ContentHandler {
   readonly contentType: string;
   readonly accept: string;
   encode(pairs: Pair[]): string;
-  /** Scores in the order of `pairs`; throws when the response breaks the contract. */
+  /** Scores in the order of `pairs`; throws ContractError when the response breaks the contract. */
   decode(body: string, pairs: Pair[]): number[];
 }
 
@@ -16,7 +17,7 @@ function parseJson(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch (cause) {
-    throw new Error(`endpoint answered with invalid JSON: ${body.slice(0, 200)}`, { cause });
+    throw new ContractError(`endpoint answered with invalid JSON: ${body.slice(0, 200)}`, { cause });
   }
 }
 
@@ -27,9 +28,9 @@ export const pairsContentHandler: ContentHandler = {
   encode: (pairs) => JSON.stringify({ pairs }),
   decode(body, pairs) {
     const parsed = ScoreResponseSchema.safeParse(parseJson(body));
-    if (!parsed.success) throw new Error(`endpoint response is not {"scores": number[]}: ${body.slice(0, 200)}`);
+    if (!parsed.success) throw new ContractError(`endpoint response is not {"scores": number[]}: ${body.slice(0, 200)}`);
     if (parsed.data.scores.length !== pairs.length) {
-      throw new Error(`endpoint returned ${parsed.data.scores.length} scores for ${pairs.length} pairs`);
+      throw new ContractError(`endpoint returned ${parsed.data.scores.length} scores for ${pairs.length} pairs`);
     }
     return parsed.data.scores;
   },
@@ -41,15 +42,15 @@ export const teiContentHandler: ContentHandler = {
   accept: 'application/json',
   encode(pairs) {
     const query = pairs[0]?.[0] ?? '';
-    if (pairs.some(([q]) => q !== query)) throw new Error('the TEI rerank API scores one query per request');
+    if (pairs.some(([q]) => q !== query)) throw new ContractError('the TEI rerank API scores one query per request');
     return JSON.stringify({ query, texts: pairs.map(([, d]) => d), raw_scores: true });
   },
   decode(body, pairs) {
     const parsed = TeiRerankResponseSchema.safeParse(parseJson(body));
-    if (!parsed.success) throw new Error(`TEI response is not [{index, score}]: ${body.slice(0, 200)}`);
+    if (!parsed.success) throw new ContractError(`TEI response is not [{index, score}]: ${body.slice(0, 200)}`);
     const scores = new Array<number>(pairs.length).fill(Number.NaN);
     for (const { index, score } of parsed.data) if (index < pairs.length) scores[index] = score;
-    if (scores.some(Number.isNaN)) throw new Error('TEI response does not score every text');
+    if (scores.some(Number.isNaN)) throw new ContractError('TEI response does not score every text');
     return scores;
   },
 };

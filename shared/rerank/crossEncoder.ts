@@ -1,4 +1,5 @@
 import type { Pair } from '../contract.js';
+import { PayloadTooLargeError } from '../errors.js';
 
 export interface ScoreOptions {
   /** Aborts outstanding work (remote requests, remaining model batches); the promise then rejects with its reason. */
@@ -22,10 +23,9 @@ export interface BatchProgress {
 }
 
 /** The pairs of a score() call encode to more tokens than its `maxTokens` allows; nothing was scored. */
-export class TokenLimitError extends Error {
-  override readonly name = 'TokenLimitError';
+export class TokenLimitError extends PayloadTooLargeError {
   constructor(readonly limit: number) {
-    super(`the pairs encode to more than ${limit} tokens after truncation`);
+    super(`request encodes to more than the maxTokens limit of ${limit} tokens after truncation`);
   }
 }
 

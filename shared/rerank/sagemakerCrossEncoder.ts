@@ -1,6 +1,6 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Pair } from '../contract.js';
-import { RerankUnavailableError } from '../errors.js';
+import { ContractError, RerankUnavailableError } from '../errors.js';
 import { contentHandlers, type ContentHandler } from './contentHandlers.js';
 import type { CrossEncoder, ScoreOptions } from './crossEncoder.js';
 
@@ -64,12 +64,8 @@ interface SdkError {
 export function isRetryable(error: unknown): boolean {
   const e = error as SdkError;
   const status = e.OriginalStatusCode ?? e.$metadata?.httpStatusCode;
-  if (status === undefined) return e.name !== 'ContractError'; // no HTTP answer: network trouble
+  if (status === undefined) return !(error instanceof ContractError); // no HTTP answer: network trouble
   return status === 429 || status >= 500 || e.name === 'ThrottlingException';
-}
-
-class ContractError extends Error {
-  override name = 'ContractError';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -168,12 +164,7 @@ export class SageMakerCrossEncoder implements CrossEncoder {
           }),
           { abortSignal: signal },
         );
-        const body = new TextDecoder().decode(response.Body);
-        try {
-          return this.#handler.decode(body, pairs);
-        } catch (error) {
-          throw new ContractError((error as Error).message, { cause: error });
-        }
+        return this.#handler.decode(new TextDecoder().decode(response.Body), pairs);
       } catch (error) {
         if (signal.aborted) throw error;
         if (attempt >= this.#maxRetries || !isRetryable(error)) {

@@ -228,7 +228,7 @@ describe('endpoint server protects itself', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
       expect(await errorOf(res)).toMatch(/100 ms deadline \(timeoutMs\)/);
-      expect(await encoder.lastCall).toMatchObject({ status: 503 });
+      expect(await encoder.lastCall).toMatchObject({ statusCode: 503 });
       expect(encoder.batches).toBeLessThan(batchesFor(pairs));
       expect((await fetch(`${target.url}/ping`)).status).toBe(200);
       expect((await invoke(target, [reference.pairs[0]!])).status).toBe(200);
@@ -237,7 +237,7 @@ describe('endpoint server protects itself', () => {
     }
   });
 
-  it('answers an unexpected encoder failure with a bare 500 {"error": "scoring failed"} and logs it', async () => {
+  it('answers an unexpected encoder failure with a bare 500 {"error": "internal error"} and logs it', async () => {
     const logged: unknown[] = [];
     const log: Log = { ...silentLog, error: (_message, ...extra) => logged.push(...extra) };
     const failing: CrossEncoder = {
@@ -248,7 +248,7 @@ describe('endpoint server protects itself', () => {
     try {
       const res = await invoke(target, [reference.pairs[0]!]);
       expect(res.status).toBe(500);
-      expect(await res.text()).toBe('{"error":"scoring failed"}');
+      expect(await res.text()).toBe('{"error":"internal error"}');
       expect(logged).toHaveLength(1);
     } finally {
       await target.close();
