@@ -1,3 +1,5 @@
+import { percentile } from '../shared/stats.js';
+
 /** Summary of repeated timings in milliseconds. */
 export interface Timing {
   median: number;
@@ -7,10 +9,13 @@ export interface Timing {
 }
 
 export function summarize(samples: number[]): Timing {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const round = (n: number) => Math.round(n * 10) / 10;
-  return { median: round(at(0.5)), p90: round(at(0.9)), min: round(sorted[0]!), runs: sorted.length };
+  return {
+    median: round(percentile(samples, 50)),
+    p90: round(percentile(samples, 90)),
+    min: round(Math.min(...samples)),
+    runs: samples.length,
+  };
 }
 
 /** Runs `fn` `warmup` times unmeasured, then `runs` times measured. */

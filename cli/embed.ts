@@ -5,22 +5,20 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { TransformersEmbedder } from '../shared/embedder.js';
+import { createEmbedder } from '../shared/models/fromConfig.js';
 import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {
   const { values } = parseArgs({
     options: { model: { type: 'string' }, dtype: { type: 'string' }, 'no-normalize': { type: 'boolean', default: false } },
   });
-  const config = cliConfig({ EMBEDDING_MODEL: values.model, EMBEDDING_DTYPE: values.dtype });
+  const config = cliConfig({
+    EMBEDDING_MODEL: values.model,
+    EMBEDDING_DTYPE: values.dtype,
+    EMBEDDING_NORMALIZE: values['no-normalize'] ? 'false' : undefined,
+  });
   const parsed = z.array(z.string()).safeParse(JSON.parse(await text(process.stdin)));
   if (!parsed.success) throw new Error('stdin must be a JSON array of strings');
-  const embedder = await TransformersEmbedder.create({
-    model: config.embedding.model,
-    dtype: config.embedding.dtype,
-    pooling: config.embedding.pooling,
-    normalize: values['no-normalize'] ? false : config.embedding.normalize,
-  });
-  const vectors = await embedder.embed(parsed.data);
-  process.stdout.write(JSON.stringify(vectors.map((v) => Array.from(v))) + '\n');
+  const embedder = await createEmbedder(config);
+  process.stdout.write(JSON.stringify(await embedder.embedDocuments(parsed.data)) + '\n');
 });

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startEndpointServer } from '../endpoint/server.js';
-import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
+import { createLocalCrossEncoder } from '../shared/models/fromConfig.js';
 import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {
@@ -17,11 +17,7 @@ runCli(async () => {
     },
   });
   const config = cliConfig({ RERANKER_MODEL: values.model, RERANKER_DTYPE: values.dtype });
-  const encoder = await LocalCrossEncoder.create({
-    model: config.rerank.model,
-    dtype: config.rerank.dtype,
-    batchSize: config.rerank.batchSize,
-  });
+  const encoder = await createLocalCrossEncoder(config);
   const server = await startEndpointServer({ encoder, port: Number(values.port), host: values.host, log: console });
   process.stdout.write(`cross-encoder ${config.rerank.model} (${config.rerank.dtype}) serving on ${server.url}\n`);
   const stop = () => void server.close().then(() => process.exit(0));

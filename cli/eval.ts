@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadBeir } from '../evaluation/beir.js';
 import { evaluate } from '../evaluation/harness.js';
-import { TransformersEmbedder, type Embedder } from '../shared/embedder.js';
-import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
+import type { Embedder } from '../shared/ports.js';
+import { createEmbedder, createLocalCrossEncoder } from '../shared/models/fromConfig.js';
 import { LanceStore } from '../shared/store.js';
 import { cliConfig, runCli } from './common.js';
 
@@ -20,7 +20,8 @@ import { cliConfig, runCli } from './common.js';
 const noVectors: Embedder = {
   modelId: 'none',
   dimension: 1,
-  embed: async (texts) => texts.map(() => Float32Array.of(1)),
+  embedQuery: async () => [1],
+  embedDocuments: async (texts) => texts.map(() => [1]),
 };
 
 const Flags = z.object({
@@ -51,20 +52,8 @@ runCli(async () => {
   const k = flags.k ?? config.query.k;
   const dataset = loadBeir(positionals[0]!);
 
-  const embedder =
-    mode === 'fts'
-      ? noVectors
-      : await TransformersEmbedder.create({
-          model: config.embedding.model,
-          dtype: config.embedding.dtype,
-          pooling: config.embedding.pooling,
-          normalize: config.embedding.normalize,
-          batchSize: config.embedding.batchSize,
-        });
-  const crossEncoder =
-    flags.rerank === 'on'
-      ? await LocalCrossEncoder.create({ model: config.rerank.model, dtype: config.rerank.dtype, batchSize: config.rerank.batchSize })
-      : null;
+  const embedder = mode === 'fts' ? noVectors : await createEmbedder(config);
+  const crossEncoder = flags.rerank === 'on' ? await createLocalCrossEncoder(config) : null;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'eval-'));
   try {
     const store = await LanceStore.open({

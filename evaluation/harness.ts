@@ -1,12 +1,13 @@
 import type { Pair } from '../shared/contract.js';
 import { sha256Hex } from '../shared/document.js';
-import type { Embedder } from '../shared/embedder.js';
+import type { Embedder } from '../shared/ports.js';
 import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
 import { retrieve, type RetrievalMode } from '../shared/retrieval.js';
-import { splitText } from '../shared/splitter.js';
+import { chunkText } from '../shared/splitter.js';
 import type { LanceStore, SearchHit } from '../shared/store.js';
 import type { BeirDataset } from './beir.js';
-import { hasRelevant, mrrAt, ndcgAt, percentile, recallAt, trecOrder, type Scored } from './metrics.js';
+import { percentile } from '../shared/stats.js';
+import { hasRelevant, mrrAt, ndcgAt, recallAt, trecOrder, type Scored } from './metrics.js';
 
 export interface EvalOptions {
   mode: RetrievalMode;
@@ -71,16 +72,13 @@ async function ingestCorpus(dataset: BeirDataset, deps: EvalDeps, options: EvalO
   let chunks = 0;
   for (let start = 0; start < dataset.corpus.length; start += batch) {
     const documents = dataset.corpus.slice(start, start + batch);
+    // Chunked as ingest chunks (a document within CHUNK_SIZE stays one chunk).
     const split = await Promise.all(
-      documents.map(async (d) => {
-        const text = d.title ? `${d.title}\n${d.text}` : d.text;
-        // Short documents stay one chunk; longer ones are split as the ingest pipeline splits them.
-        return text.length <= options.chunkSize
-          ? [text]
-          : splitText(text, { chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
-      }),
+      documents.map((d) =>
+        chunkText(d.title ? `${d.title}\n${d.text}` : d.text, { chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap }),
+      ),
     );
-    const vectors = await deps.embedder.embed(split.flat());
+    const vectors = await deps.embedder.embedDocuments(split.flat());
     let offset = 0;
     chunks += await deps.store.addSources(
       documents.map((d, i) => ({

@@ -47,10 +47,3 @@ export function mrrAt(ranked: string[], judgements: Judgements, k: number): numb
 export function hasRelevant(judgements: Judgements | undefined): judgements is Judgements {
   return judgements !== undefined && relevant(judgements).length > 0;
 }
-
-/** Nearest-rank percentile of latencies in milliseconds. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}

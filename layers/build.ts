@@ -1,5 +1,5 @@
 /**
- * Builds the two Lambda layers that `serverless package` zips (see layers/README.md):
+ * Builds the two Lambda layers that `serverless package` zips (see README.md, "Deploy"):
  *   .build/layers/native/nodejs/node_modules  LanceDB's and onnxruntime's Linux x64 binaries only
  *   .build/layers/models/models/<model id>    the embedding and cross-encoder models (→ /opt/models)
  * Models come from MODELS_DIR when set (offline), otherwise from the Hugging Face hub.

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3ObjectConstructor } from 's3rver';
+import type { S3EventNotification } from '../shared/s3Event.js';
+
+export type { S3EventNotification } from '../shared/s3Event.js';
 
 // s3rver's object model, needed to answer reads the way its own store does.
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object') as S3ObjectConstructor;
@@ -20,14 +23,6 @@ export interface LocalS3Options {
   directory?: string;
   /** Buckets created at start. */
   buckets: string[];
-}
-
-/** An S3 event record as S3 sends it to Lambda (keys URL-encoded). */
-export interface S3EventNotification {
-  Records: {
-    eventName: string;
-    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
-  }[];
 }
 
 export interface LocalS3 {

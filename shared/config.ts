@@ -20,6 +20,9 @@ const envSchema = z.object({
   /** Must match how the embedding model was trained: cosine for normalised models, dot for dot-product ones. */
   VECTOR_METRIC: z.enum(['cosine', 'dot', 'l2']).default('cosine'),
   EMBEDDING_BATCH_SIZE: int(1, 512).default(8),
+  /** Prefixes for instruction-tuned embedders (e5: "query: " / "passage: "); empty for MiniLM. */
+  EMBEDDING_QUERY_PREFIX: z.string().max(512).default(''),
+  EMBEDDING_DOCUMENT_PREFIX: z.string().max(512).default(''),
   MODELS_DIR: z.string().min(1).optional(),
   ALLOW_REMOTE_MODELS: bool.default('true'),
   MODEL_CACHE_DIR: z.string().min(1).optional(),
@@ -77,6 +80,8 @@ export interface Config {
     normalize: boolean;
     metric: 'cosine' | 'dot' | 'l2';
     batchSize: number;
+    queryPrefix: string;
+    documentPrefix: string;
   };
   models: { dir?: string; allowRemote: boolean; cacheDir?: string };
   store: {
@@ -115,6 +120,8 @@ function toConfig(env: Env): Config {
       normalize: env.EMBEDDING_NORMALIZE,
       metric: env.VECTOR_METRIC,
       batchSize: env.EMBEDDING_BATCH_SIZE,
+      queryPrefix: env.EMBEDDING_QUERY_PREFIX,
+      documentPrefix: env.EMBEDDING_DOCUMENT_PREFIX,
     },
     models: { dir: env.MODELS_DIR, allowRemote: env.ALLOW_REMOTE_MODELS, cacheDir: env.MODEL_CACHE_DIR },
     store: {

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { DocumentReader } from './ingest.js';
+import type { DocumentReader } from './ports.js';
 
 /** Reads documents from the local file system (the ingest CLI); a missing file reads as null. */
 export class FileDocumentReader implements DocumentReader {

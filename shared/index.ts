@@ -1,17 +1,30 @@
-/** Public TypeScript API of the pipeline, for other services and for LangChain.js users. */
+/**
+ * Public TypeScript API of the pipeline (package export "."; LangChain pieces are under "./langchain").
+ * What is exported here is what README.md ("Use it from TypeScript") documents.
+ */
 export * from './contract.js';
 export * from './errors.js';
 export { loadConfig, type Config } from './config.js';
-export { splitText, type SplitOptions } from './splitter.js';
-export { TransformersEmbedder, type Embedder, type TransformersEmbedderOptions } from './embedder.js';
-export { LanceStore, lanceStorageOptions, type VectorStore, type SearchHit, type Metric } from './store.js';
-export { rerank, rankByScore, sigmoid, type CrossEncoder, type RankedIndex, type ScoreOptions } from './rerank/crossEncoder.js';
+export type { ChunkInput, ChunkReader, ChunkWriter, DocumentReader, Embedder, SearchHit, SearchOptions } from './ports.js';
+export { chunkText, splitText, type SplitOptions } from './splitter.js';
+export { TransformersEmbedder, type TransformersEmbedderOptions } from './embedder.js';
+export { LanceStore, lanceStorageOptions, type LanceStoreOptions, type Metric } from './store.js';
+export {
+  rerank,
+  rankByScore,
+  sigmoid,
+  TokenLimitError,
+  type BatchProgress,
+  type CrossEncoder,
+  type RankedIndex,
+  type ScoreOptions,
+} from './rerank/crossEncoder.js';
 export { LocalCrossEncoder, type LocalCrossEncoderOptions } from './rerank/localCrossEncoder.js';
 export { SageMakerCrossEncoder, type SageMakerCrossEncoderOptions } from './rerank/sagemakerCrossEncoder.js';
 export { pairsContentHandler, teiContentHandler, type ContentHandler } from './rerank/contentHandlers.js';
+export { retrieve, reciprocalRankFusion, type RetrievalMode, type RetrievalOptions } from './retrieval.js';
 export { answerQuery, type QueryDeps } from './query.js';
-export { indexDocument, syncDocument, type DocumentReader, type IngestDeps, type IngestOutcome } from './ingest.js';
-export { CrossEncoderReranker, type CrossEncoderRerankerOptions } from './langchain/crossEncoderReranker.js';
-export { ChunkRetriever, type ChunkRetrieverOptions } from './langchain/chunkRetriever.js';
+export { indexDocument, syncDocument, type IngestDeps, type IngestOutcome } from './ingest.js';
 export { configureModelHub, type ModelHubOptions } from './models/hub.js';
-export { createServices, type Services } from './services.js';
+export { createCrossEncoder, createServices, ingestDeps, queryDeps, type Services } from './services.js';
+export { createEmbedder, createLocalCrossEncoder } from './models/fromConfig.js';

@@ -1,21 +1,13 @@
 import { UnsupportedDocumentError } from './errors.js';
 import { checkDocumentHeader, decodeText, sha256Hex, type DocumentRules } from './document.js';
-import type { Embedder } from './embedder.js';
 import type { Log } from './log.js';
-import { splitText, type SplitOptions } from './splitter.js';
-import type { VectorStore } from './store.js';
+import type { ChunkWriter, DocumentReader, Embedder } from './ports.js';
+import { chunkText, type SplitOptions } from './splitter.js';
 
-/** Reads documents by name: an S3 bucket on AWS, the local S3 server or a folder locally. */
-export interface DocumentReader {
-  /**
-   * The document's current bytes, or null when it no longer exists. `checkSize` is called with the
-   * declared size before the body is read, so oversize objects are refused without downloading them.
-   */
-  read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null>;
-}
+export type { DocumentReader } from './ports.js';
 
 export interface IngestDeps {
-  store: VectorStore;
+  store: ChunkWriter;
   embedder: Embedder;
   log: Log;
   rules: DocumentRules;
@@ -37,8 +29,8 @@ export async function indexDocument(source: string, bytes: Uint8Array, deps: Ing
     return { source, action: 'unchanged', chunks: await deps.store.count(source) };
   }
   const text = decodeText(bytes, deps.rules.maxBytes);
-  const chunks = (await splitText(text, deps.split)).filter((c) => c.trim().length > 0);
-  const vectors = await deps.embedder.embed(chunks);
+  const chunks = await chunkText(text, deps.split);
+  const vectors = await deps.embedder.embedDocuments(chunks);
   const stored = await deps.store.replaceSource(
     source,
     contentHash,

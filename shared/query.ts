@@ -1,14 +1,13 @@
 import type { QueryRequest, QueryResponse, QueryResult } from './contract.js';
-import type { Embedder } from './embedder.js';
 import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
+import type { ChunkReader, Embedder, SearchHit } from './ports.js';
 import { rerank, type CrossEncoder } from './rerank/crossEncoder.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
-import type { SearchHit, VectorStore } from './store.js';
 
 export interface QueryDeps {
   embedder: Embedder;
-  store: VectorStore;
+  store: ChunkReader;
   /** null: no reranking, results in retrieval order with `reranked: false`. */
   crossEncoder: CrossEncoder | null;
   /** On rerank failure: 'error' rethrows (HTTP 503); 'fallback' returns retrieval order flagged. */

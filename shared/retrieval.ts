@@ -1,5 +1,4 @@
-import type { Embedder } from './embedder.js';
-import type { SearchHit, VectorStore } from './store.js';
+import type { ChunkReader, Embedder, SearchHit } from './ports.js';
 
 export type RetrievalMode = 'vector' | 'fts' | 'hybrid';
 
@@ -15,7 +14,15 @@ export interface Retrieved {
   hits: SearchHit[];
   /** Milliseconds spent embedding the query (0 for fts). */
   embedMs: number;
+  /** Milliseconds of the search itself: the longer of the two searches in hybrid mode, which run side by side. */
   searchMs: number;
+}
+
+/** Runs `work` and reports how long it took. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - start };
 }
 
 /**
@@ -45,24 +52,27 @@ export function reciprocalRankFusion(lists: SearchHit[][], k = 60): SearchHit[] 
 export async function retrieve(
   query: string,
   embedder: Embedder,
-  store: VectorStore,
+  store: ChunkReader,
   options: RetrievalOptions,
 ): Promise<Retrieved> {
   const search = { limit: options.k, source: options.source };
   let embedMs = 0;
-  const vectorHits = async (): Promise<SearchHit[]> => {
-    const start = performance.now();
-    const [vector] = await embedder.embed([query]);
-    embedMs = performance.now() - start;
-    return store.search(vector!, search);
+  const vectorSearch = async () => {
+    const embedded = await timed(() => embedder.embedQuery(query));
+    embedMs = embedded.ms;
+    return timed(() => store.search(embedded.value, search));
   };
-  const start = performance.now();
-  let hits: SearchHit[];
-  if (options.mode === 'vector') hits = await vectorHits();
-  else if (options.mode === 'fts') hits = await store.searchText(query, search);
-  else {
-    const [byVector, byText] = await Promise.all([vectorHits(), store.searchText(query, search)]);
-    hits = reciprocalRankFusion([byVector, byText], options.rrfK).slice(0, options.k);
+  const textSearch = () => timed(() => store.searchText(query, search));
+  if (options.mode === 'vector') {
+    const { value, ms } = await vectorSearch();
+    return { hits: value, embedMs, searchMs: ms };
   }
-  return { hits, embedMs, searchMs: performance.now() - start - embedMs };
+  if (options.mode === 'fts') {
+    const { value, ms } = await textSearch();
+    return { hits: value, embedMs, searchMs: ms };
+  }
+  // Each stage's own time: the text search runs while the query is embedded, so wall time minus embedding is not it.
+  const [byVector, byText] = await Promise.all([vectorSearch(), textSearch()]);
+  const hits = reciprocalRankFusion([byVector.value, byText.value], options.rrfK).slice(0, options.k);
+  return { hits, embedMs, searchMs: Math.max(byVector.ms, byText.ms) };
 }

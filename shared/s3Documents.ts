@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import type { DocumentReader } from './ingest.js';
+import type { DocumentReader } from './ports.js';
 
 export interface S3ClientSettings {
   region: string;

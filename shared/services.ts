@@ -1,13 +1,13 @@
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
-import { TransformersEmbedder, type Embedder } from './embedder.js';
-import { LocalCrossEncoder } from './rerank/localCrossEncoder.js';
-import { SageMakerCrossEncoder } from './rerank/sagemakerCrossEncoder.js';
-import type { CrossEncoder } from './rerank/crossEncoder.js';
-import type { Log } from './log.js';
-import type { QueryDeps } from './query.js';
 import type { IngestDeps } from './ingest.js';
-import { LanceStore, lanceStorageOptions } from './store.js';
+import type { Log } from './log.js';
+import type { Embedder } from './ports.js';
+import type { QueryDeps } from './query.js';
+import type { CrossEncoder } from './rerank/crossEncoder.js';
+import { createEmbedder, createLocalCrossEncoder } from './models/fromConfig.js';
+import { SageMakerCrossEncoder } from './rerank/sagemakerCrossEncoder.js';
+import { LanceStore, storeOptionsFrom } from './store.js';
 
 /** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
 export interface Services {
@@ -29,53 +29,36 @@ function once<T>(factory: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/** The cross-encoder of RERANK_BACKEND: in-process, a SageMaker endpoint, or none. */
+export async function createCrossEncoder(config: Config): Promise<CrossEncoder | null> {
+  switch (config.rerank.backend) {
+    case 'none':
+      return null;
+    case 'local':
+      return createLocalCrossEncoder(config);
+    case 'sagemaker':
+      if (!config.rerank.endpointName) throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
+      return new SageMakerCrossEncoder({
+        endpointName: config.rerank.endpointName,
+        endpointUrl: config.rerank.endpointUrl,
+        region: config.store.region,
+        contentHandler: config.rerank.contentHandler,
+        timeoutMs: config.rerank.timeoutMs,
+        maxRetries: config.rerank.maxRetries,
+      });
+  }
+}
+
 /**
  * Builds the services for a configuration. Call at module scope in a Lambda so models and connections are
- * loaded once per container, never per event.
+ * loaded once per container, never per event. The store opens without the embedder when its table exists.
  */
 export function createServices(config: Config): Services {
-  const embedder = once(() =>
-    TransformersEmbedder.create({
-      model: config.embedding.model,
-      dtype: config.embedding.dtype,
-      pooling: config.embedding.pooling,
-      normalize: config.embedding.normalize,
-      batchSize: config.embedding.batchSize,
-    }),
+  const embedder = once(() => createEmbedder(config));
+  const store = once(() =>
+    LanceStore.open({ ...storeOptionsFrom(config), dimension: async () => (await embedder()).dimension }),
   );
-  const store = once(async () =>
-    LanceStore.open({
-      uri: config.store.uri,
-      table: config.store.table,
-      embeddingModel: config.embedding.model,
-      dimension: (await embedder()).dimension,
-      metric: config.embedding.metric,
-      storageOptions: lanceStorageOptions(config.store),
-      readConsistencySeconds: config.store.readConsistencySeconds,
-    }),
-  );
-  const crossEncoder = once(async (): Promise<CrossEncoder | null> => {
-    switch (config.rerank.backend) {
-      case 'none':
-        return null;
-      case 'local':
-        return LocalCrossEncoder.create({
-          model: config.rerank.model,
-          dtype: config.rerank.dtype,
-          batchSize: config.rerank.batchSize,
-        });
-      case 'sagemaker':
-        if (!config.rerank.endpointName) throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
-        return new SageMakerCrossEncoder({
-          endpointName: config.rerank.endpointName,
-          endpointUrl: config.rerank.endpointUrl,
-          region: config.store.region,
-          contentHandler: config.rerank.contentHandler,
-          timeoutMs: config.rerank.timeoutMs,
-          maxRetries: config.rerank.maxRetries,
-        });
-    }
-  });
+  const crossEncoder = once(() => createCrossEncoder(config));
   return { embedder, store, crossEncoder };
 }
 

@@ -18,3 +18,8 @@ export async function splitText(text: string, options: SplitOptions = {}): Promi
   });
   return splitter.splitText(text);
 }
+
+/** The chunks a document is indexed as: splitText's, without blank ones (nothing to embed or find). */
+export async function chunkText(text: string, options: SplitOptions = {}): Promise<string[]> {
+  return (await splitText(text, options)).filter((c) => c.trim().length > 0);
+}

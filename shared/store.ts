@@ -2,46 +2,11 @@ import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import { sha256Hex } from './document.js';
 import { StoreMismatchError, StoreUnavailableError } from './errors.js';
+import type { Config } from './config.js';
+import type { ChunkInput, ChunkReader, ChunkWriter, SearchHit, SearchOptions } from './ports.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
-
-export interface ChunkInput {
-  text: string;
-  vector: Float32Array;
-}
-
-export interface SearchHit {
-  id: string;
-  text: string;
-  source: string;
-  chunk: number;
-  /** Similarity, higher is better: cosine similarity, dot product, or negative L2 distance. */
-  score: number;
-}
-
-export interface SearchOptions {
-  limit: number;
-  /** Only chunks of this source (S3 key or file path). */
-  source?: string;
-}
-
-/** Where chunks live. LanceDB implements it; the pipeline only sees this. */
-export interface VectorStore {
-  /** Content hash stored for a source, or null when it has no chunks. */
-  sourceHash(source: string): Promise<string | null>;
-  /** Atomically replaces all chunks of `source` (one commit). Returns the number of chunks now stored. */
-  replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number>;
-  /** Removes every chunk of `source`; returns how many were removed. */
-  deleteSource(source: string): Promise<number>;
-  search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
-  /** Full-text (BM25) search over chunk text; `score` is the BM25 score. */
-  searchText(query: string, options: SearchOptions): Promise<SearchHit[]>;
-  /** Creates the full-text index when missing (writers call it after writing). */
-  ensureTextIndex(): Promise<void>;
-  count(source?: string): Promise<number>;
-  /** Every source that has chunks. */
-  listSources(): Promise<string[]>;
-}
+export type { ChunkInput, SearchHit, SearchOptions } from './ports.js';
 
 export interface LanceStoreOptions {
   /** Local folder or `s3://bucket/prefix`. */
@@ -50,7 +15,12 @@ export interface LanceStoreOptions {
   table?: string;
   /** Embedding model id, recorded in the table so a different model cannot silently mix vectors. */
   embeddingModel: string;
-  dimension: number;
+  /**
+   * Vector length, needed only to create the table (an existing table records its own). A function is called
+   * only then, so readers of an existing table never load the embedding model.
+   */
+  dimension?: number | (() => Promise<number>);
+  /** Must match the metric the table was created with: vectors scored with another would silently mix. */
   metric: Metric;
   /** Object-store options for `s3://` (endpoint, allowHttp, region, keys). */
   storageOptions?: Record<string, string>;
@@ -95,6 +65,18 @@ export function lanceStorageOptions(store: {
   return options;
 }
 
+/** LanceStore options from the configuration (everything but the dimension, which only creating a table needs). */
+export function storeOptionsFrom(config: Config): Omit<LanceStoreOptions, 'dimension'> {
+  return {
+    uri: config.store.uri,
+    table: config.store.table,
+    embeddingModel: config.embedding.model,
+    metric: config.embedding.metric,
+    storageOptions: lanceStorageOptions(config.store),
+    readConsistencySeconds: config.store.readConsistencySeconds,
+  };
+}
+
 /**
  * Predicates use a hash of the source, never the source text itself, so no user-chosen key or filter
  * value is ever spliced into SQL. The hash alphabet is [0-9a-f]: safe by construction.
@@ -119,7 +101,7 @@ function chunkRows(source: string, contentHash: string, chunks: ChunkInput[]) {
   return chunks.map((c, chunk) => ({
     id: `${sourceId}:${chunk}`,
     text: c.text,
-    vector: Array.from(c.vector),
+    vector: c.vector,
     source,
     source_id: sourceId,
     chunk,
@@ -127,14 +109,52 @@ function chunkRows(source: string, contentHash: string, chunks: ChunkInput[]) {
   }));
 }
 
-async function openOrCreate(db: lancedb.Connection, name: string, schema: Schema): Promise<lancedb.Table> {
+function tableSchema(dimension: number, embeddingModel: string, metric: Metric): Schema {
+  return new Schema(
+    [
+      new Field('id', new Utf8(), false),
+      new Field('text', new Utf8(), false),
+      new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+      new Field('source', new Utf8(), false),
+      new Field('source_id', new Utf8(), false),
+      new Field('chunk', new Int32(), false),
+      new Field('content_hash', new Utf8(), false),
+    ],
+    new Map([
+      ['embedding_model', embeddingModel],
+      ['metric', metric],
+    ]),
+  );
+}
+
+async function openOrCreate(db: lancedb.Connection, name: string, schema: () => Promise<Schema>): Promise<lancedb.Table> {
   if ((await db.tableNames()).includes(name)) return db.openTable(name);
   try {
-    return await db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+    return await db.createEmptyTable(name, await schema(), { mode: 'create', existOk: true });
   } catch (error) {
     // Another writer created it first with other metadata: open theirs and let the caller compare.
     if ((await db.tableNames()).includes(name)) return db.openTable(name);
     throw error;
+  }
+}
+
+/** Refuses a table made for another model, dimension or metric, naming what differs and the way out. */
+function checkCompatible(name: string, existing: Schema, options: LanceStoreOptions, dimension: number | undefined): void {
+  const vectorField = existing.fields.find((f) => f.name === 'vector');
+  const existingDim = (vectorField?.type as FixedSizeList | undefined)?.listSize;
+  const existingModel = existing.metadata.get('embedding_model');
+  const existingMetric = existing.metadata.get('metric');
+  const problems = [
+    ...(dimension !== undefined && existingDim !== dimension ? [`${existingDim}-d vectors, configured ${dimension}-d`] : []),
+    ...(existingModel && existingModel !== options.embeddingModel
+      ? [`vectors of ${existingModel}, configured ${options.embeddingModel}`]
+      : []),
+    ...(existingMetric && existingMetric !== options.metric ? [`metric ${existingMetric}, configured VECTOR_METRIC=${options.metric}`] : []),
+  ];
+  if (problems.length > 0) {
+    throw new StoreMismatchError(
+      `table "${name}" holds ${problems.join('; ')}. Use the table's settings, another VECTOR_TABLE, or re-ingest.`,
+    );
   }
 }
 
@@ -212,7 +232,7 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
  * const store = await LanceStore.open({ uri: 's3://vectors/db', embeddingModel: 'Xenova/all-MiniLM-L6-v2',
  *   dimension: 384, metric: 'cosine', storageOptions: { region: 'eu-west-1' } });
  */
-export class LanceStore implements VectorStore {
+export class LanceStore implements ChunkReader, ChunkWriter {
   readonly #table: lancedb.Table;
   readonly #schema: Schema;
   readonly #metric: Metric;
@@ -226,39 +246,39 @@ export class LanceStore implements VectorStore {
     this.#metric = metric;
   }
 
+  /**
+   * Opens the table, creating it when missing (which needs `dimension`). A table made for another model,
+   * dimension or metric is refused with StoreMismatchError.
+   */
   static async open(options: LanceStoreOptions): Promise<LanceStore> {
     const db = await lancedb.connect(options.uri, {
       storageOptions: options.storageOptions,
       readConsistencyInterval: options.readConsistencySeconds ?? 0,
     });
-    const schema = new Schema(
-      [
-        new Field('id', new Utf8(), false),
-        new Field('text', new Utf8(), false),
-        new Field('vector', new FixedSizeList(options.dimension, new Field('item', new Float32(), true)), false),
-        new Field('source', new Utf8(), false),
-        new Field('source_id', new Utf8(), false),
-        new Field('chunk', new Int32(), false),
-        new Field('content_hash', new Utf8(), false),
-      ],
-      new Map([
-        ['embedding_model', options.embeddingModel],
-        ['metric', options.metric],
-      ]),
-    );
     const name = options.table ?? 'chunks';
-    const table = await openOrCreate(db, name, schema);
+    const dimensionOf = async (): Promise<number> => {
+      const { dimension } = options;
+      if (dimension === undefined) throw new StoreMismatchError(`table "${name}" does not exist yet; the first ingest creates it`);
+      return typeof dimension === 'number' ? dimension : dimension();
+    };
+    let createdWith: number | undefined;
+    const table = await openOrCreate(db, name, async () => {
+      createdWith = await dimensionOf();
+      return tableSchema(createdWith, options.embeddingModel, options.metric);
+    });
     const existing = await table.schema();
-    const vectorField = existing.fields.find((f) => f.name === 'vector');
-    const existingDim = (vectorField?.type as FixedSizeList | undefined)?.listSize;
-    const existingModel = existing.metadata.get('embedding_model');
-    if (existingDim !== options.dimension || (existingModel && existingModel !== options.embeddingModel)) {
-      throw new StoreMismatchError(
-        `table "${name}" holds ${existingDim}-d vectors of ${existingModel ?? 'an unknown model'}; ` +
-          `configured: ${options.dimension}-d ${options.embeddingModel}. Use another VECTOR_TABLE or re-ingest.`,
-      );
-    }
-    return new LanceStore(table, schema, options.metric);
+    checkCompatible(name, existing, options, typeof options.dimension === 'number' ? options.dimension : createdWith);
+    return new LanceStore(table, existing, options.metric);
+  }
+
+  /** Opens an existing table without knowing its model's dimension (maintenance); null when there is none. */
+  static async openExisting(options: Omit<LanceStoreOptions, 'dimension'>): Promise<LanceStore | null> {
+    const db = await lancedb.connect(options.uri, {
+      storageOptions: options.storageOptions,
+      readConsistencyInterval: options.readConsistencySeconds ?? 0,
+    });
+    if (!(await db.tableNames()).includes(options.table ?? 'chunks')) return null;
+    return LanceStore.open(options);
   }
 
   async sourceHash(source: string): Promise<string | null> {
@@ -336,9 +356,9 @@ export class LanceStore implements VectorStore {
     return before;
   }
 
-  async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
+  async search(vector: number[], options: SearchOptions): Promise<SearchHit[]> {
     let query = this.#table
-      .vectorSearch(Array.from(vector))
+      .vectorSearch(vector)
       .distanceType(this.#metric)
       .select(['id', 'text', 'source', 'chunk', '_distance'])
       .limit(options.limit);

@@ -8,7 +8,7 @@ import { configureModelHub } from '../../shared/models/hub.js';
 import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
 import { createServices, ingestDeps } from '../../shared/services.js';
 import { AppError, BadRequestError } from '../../shared/errors.js';
-import { S3EventSchema, decodeS3Key } from './s3Event.js';
+import { S3EventSchema, decodeS3Key } from '../../shared/s3Event.js';
 import { describeZodError } from '../../shared/contract.js';
 
 // Created once per container: models and connections load on the first event, then are reused.
@@ -65,7 +65,7 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
       failures.push({ key, error });
     }
   }
-  // Each write adds fragments; compact once they pile up so queries stay fast (DESIGN.md).
+  // Each write adds fragments; compact once they pile up so queries stay fast.
   if (outcomes.some((o) => o.action === 'indexed' || o.action === 'deleted')) {
     await store.optimizeIfFragmented().catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
   }

@@ -3,15 +3,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { createServices } from '../../shared/services.js';
+import { LanceStore, storeOptionsFrom } from '../../shared/store.js';
 
+// Opens the table by the settings it records: no embedding model is loaded (nor shipped) for upkeep.
 const config = loadConfig();
-configureModelHub(config.models);
 const logger = new Logger({ serviceName: 'maintain' });
-const services = createServices(config);
+let opened: Promise<LanceStore | null> | undefined;
 
 export interface MaintenanceReport {
+  /** false when there is no table yet (nothing ingested): nothing to do. */
+  table: boolean;
   fragmentsBefore: number;
   fragmentsAfter: number;
   vectorIndexCreated: boolean;
@@ -23,12 +24,18 @@ export interface MaintenanceReport {
  * index once the table is large enough. Every ingest adds fragments; without this, queries slow down.
  */
 async function maintainHandler(_event: unknown, _context: Context): Promise<MaintenanceReport> {
-  const store = await services.store();
+  opened ??= LanceStore.openExisting(storeOptionsFrom(config));
+  const store = await opened;
+  if (!store) {
+    logger.info('no table yet; nothing to maintain');
+    return { table: false, fragmentsBefore: 0, fragmentsAfter: 0, vectorIndexCreated: false, indexedColumns: [] };
+  }
   const fragmentsBefore = await store.fragments();
   await store.ensureTextIndex();
   const vectorIndexCreated = await store.ensureVectorIndex(config.store.vectorIndexMinRows);
   await store.optimize();
   const report = {
+    table: true,
     fragmentsBefore,
     fragmentsAfter: await store.fragments(),
     vectorIndexCreated,

@@ -1,13 +1,12 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import type { Embedder } from '../embedder.js';
+import type { ChunkReader, Embedder } from '../ports.js';
 import { retrieve, type RetrievalMode } from '../retrieval.js';
-import type { VectorStore } from '../store.js';
 
 export interface ChunkRetrieverOptions extends BaseRetrieverInput {
   embedder: Embedder;
-  store: VectorStore;
+  store: ChunkReader;
   /** Chunks per query. @default 20 */
   k?: number;
   /** Only chunks of this source. */
@@ -23,7 +22,7 @@ export interface ChunkRetrieverOptions extends BaseRetrieverInput {
 export class ChunkRetriever extends BaseRetriever {
   lc_namespace = ['rerank-pipeline', 'retrievers'];
   readonly #embedder: Embedder;
-  readonly #store: VectorStore;
+  readonly #store: ChunkReader;
   readonly #k: number;
   readonly #source: string | undefined;
   readonly #mode: RetrievalMode;

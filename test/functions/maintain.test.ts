@@ -19,8 +19,8 @@ let handler: Handler;
 let store: LanceStore;
 
 /** A deterministic pseudo-random unit vector per (document, chunk). */
-function vector(seed: number): Float32Array {
-  const v = new Float32Array(128);
+function vector(seed: number): number[] {
+  const v = new Array<number>(128);
   let x = seed * 2654435761;
   for (let i = 0; i < v.length; i++) {
     x = (x * 1103515245 + 12345) % 2147483648;

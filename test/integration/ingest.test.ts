@@ -72,7 +72,7 @@ const ingest = (event: unknown) => handler(event, lambdaContext('ingest'));
 
 async function storedChunks(source: string): Promise<string[]> {
   // Any query vector: with the source filter and a high limit, every chunk of the source comes back.
-  const hits = await store.search(new Float32Array(dimension).fill(0.1), { limit: 1000, source });
+  const hits = await store.search(new Array<number>(dimension).fill(0.1), { limit: 1000, source });
   return hits.sort((a, b) => a.chunk - b.chunk).map((h) => h.text);
 }
 

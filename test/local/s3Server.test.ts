@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEventKey, startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
-import { decodeS3Key } from '../../functions/ingest/s3Event.js';
+import { decodeS3Key } from '../../shared/s3Event.js';
 
 let s3: LocalS3;
 let client: S3Client;

@@ -17,13 +17,13 @@ describe('TransformersEmbedder (fp32)', () => {
   });
 
   it('reproduces Hugging Face mean pooling within 1e-4', async () => {
-    const vectors = await raw.embed(reference.texts);
+    const vectors = await raw.embedDocuments(reference.texts);
     vectors.forEach((v, i) => expect(maxAbsDiff(v, expected.torch_mean![i]!)).toBeLessThan(1e-4));
   });
 
   it('reproduces the normalised vectors within 1e-4, batched in any order', async () => {
     const reversed = [...reference.texts].reverse();
-    const vectors = (await normalized.embed(reversed)).reverse();
+    const vectors = (await normalized.embedDocuments(reversed)).reverse();
     vectors.forEach((v, i) => expect(maxAbsDiff(v, expected.torch_mean_normalized![i]!)).toBeLessThan(1e-4));
   });
 
@@ -33,7 +33,7 @@ describe('TransformersEmbedder (fp32)', () => {
 
   it('truncates texts over 512 tokens to 510 tokens plus [CLS] and [SEP]', async () => {
     // "economy" is one WordPiece token: 600 of them truncate to exactly the 510 that fit.
-    const [long, fitting, oneShort] = await raw.embed([
+    const [long, fitting, oneShort] = await raw.embedDocuments([
       'economy '.repeat(600),
       'economy '.repeat(510),
       'economy '.repeat(509),
@@ -43,27 +43,45 @@ describe('TransformersEmbedder (fp32)', () => {
   });
 
   it('embeds empty and whitespace-only text as the same finite vector', async () => {
-    const [empty, spaces] = await raw.embed(['', ' \n\t ']);
+    const [empty, spaces] = await raw.embedDocuments(['', ' \n\t ']);
     expect(empty!.every(Number.isFinite)).toBe(true);
     expect(maxAbsDiff(empty!, spaces!)).toBe(0);
   });
 
   it('lower-cases and strips accents of non-ASCII text as bert-base-uncased does', async () => {
-    const [accented, plain, other] = await raw.embed(['CAFÉ Naïve', 'cafe naive', '東京 economy']);
+    const [accented, plain, other] = await raw.embedDocuments(['CAFÉ Naïve', 'cafe naive', '東京 economy']);
     expect(maxAbsDiff(accented!, plain!)).toBeLessThan(1e-6);
     expect(maxAbsDiff(plain!, other!)).toBeGreaterThan(1e-3);
   });
 
   it('returns no vectors for no texts', async () => {
-    expect(await raw.embed([])).toEqual([]);
+    expect(await raw.embedDocuments([])).toEqual([]);
+  });
+
+  it('embeds a query as the same text embedded as a document, without prefixes', async () => {
+    const [asDocument] = await raw.embedDocuments([reference.texts[0]!]);
+    expect(maxAbsDiff(await raw.embedQuery(reference.texts[0]!), asDocument!)).toBe(0);
+  });
+
+  it('prepends the configured query and document prefixes (e5-style instructions)', async () => {
+    const e5 = await TransformersEmbedder.create({ model: 'tiny-embed', dtype: 'fp32', normalize: false, queryPrefix: 'query: ', documentPrefix: 'passage: ' });
+    const [prefixedByHand, passageByHand] = await raw.embedDocuments(['query: what is it', 'passage: what is it']);
+    expect(maxAbsDiff(await e5.embedQuery('what is it'), prefixedByHand!)).toBe(0);
+    expect(maxAbsDiff((await e5.embedDocuments(['what is it']))[0]!, passageByHand!)).toBe(0);
+  });
+
+  it('is a LangChain Embeddings (plain number arrays)', async () => {
+    const { Embeddings } = await import('@langchain/core/embeddings');
+    expect(raw).toBeInstanceOf(Embeddings);
+    expect(Array.isArray(await raw.embedQuery('economy'))).toBe(true);
   });
 });
 
 describe('TransformersEmbedder (int8)', () => {
   it('stays within 0.015 of onnxruntime-python int8 on normalised components', async () => {
-    // ../shared/models/README.md expects ~0.01; quantised kernels round differently per onnxruntime build.
+    // The fixture models' README expects ~0.01; quantised kernels round differently per onnxruntime build.
     const embedder = await TransformersEmbedder.create({ model: 'tiny-embed', dtype: 'int8', normalize: true });
-    const vectors = await embedder.embed(reference.texts);
+    const vectors = await embedder.embedDocuments(reference.texts);
     vectors.forEach((v, i) => {
       const want = l2Normalize(Float32Array.from(expected.ort_int8_mean![i]!));
       expect(maxAbsDiff(v, want)).toBeLessThan(0.015);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Embedder } from '../../shared/embedder.js';
+import type { Embedder } from '../../shared/ports.js';
 import { reciprocalRankFusion, retrieve } from '../../shared/retrieval.js';
 import { LanceStore, type SearchHit } from '../../shared/store.js';
 
@@ -27,13 +27,15 @@ describe('full-text retrieval (LanceDB FTS)', () => {
   let dir: string;
   let store: LanceStore;
   // Two fixed directions, so vector results are known without a model.
+  const direction = (text: string) => (text.includes('ocean') ? [1, 0] : [0, 1]);
   const embedder: Embedder = {
     modelId: 'fixed',
     dimension: 2,
-    embed: async (texts) => texts.map((t) => (t.includes('ocean') ? Float32Array.of(1, 0) : Float32Array.of(0, 1))),
+    embedQuery: async (text) => direction(text),
+    embedDocuments: async (texts) => texts.map(direction),
   };
   const write = async (source: string, texts: string[]) =>
-    store.replaceSource(source, source + texts.join(), await Promise.all(texts.map(async (text) => ({ text, vector: (await embedder.embed([text]))[0]! }))));
+    store.replaceSource(source, source + texts.join(), await Promise.all(texts.map(async (text) => ({ text, vector: direction(text) }))));
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'fts-'));
@@ -83,7 +85,7 @@ describe('LanceStore.optimizeIfFragmented', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'frag-'));
     try {
       const store = await LanceStore.open({ uri: dir, embeddingModel: 'fixed', dimension: 2, metric: 'cosine' });
-      for (let i = 0; i < 6; i++) await store.replaceSource(`doc${i}`, `h${i}`, [{ text: `text ${i}`, vector: Float32Array.of(1, 0) }]);
+      for (let i = 0; i < 6; i++) await store.replaceSource(`doc${i}`, `h${i}`, [{ text: `text ${i}`, vector: [1, 0] }]);
       expect(await store.optimizeIfFragmented(10)).toBe(false);
       const before = await store.fragments();
       expect(before).toBeGreaterThanOrEqual(6);

@@ -8,13 +8,19 @@ export const S3EventSchema = z.object({
         eventName: z.string().regex(/^Object(Created|Removed):/, 'only ObjectCreated/ObjectRemoved events'),
         s3: z.object({
           bucket: z.object({ name: z.string().min(1) }),
-          object: z.object({ key: z.string().min(1), sequencer: z.string().optional() }),
+          object: z.object({
+            key: z.string().min(1),
+            size: z.number().optional(),
+            eTag: z.string().optional(),
+            sequencer: z.string().optional(),
+          }),
         }),
       }),
     )
     .min(1),
 });
-export type S3EventRecords = z.infer<typeof S3EventSchema>['Records'];
+/** An S3 notification as S3 sends it to Lambda (keys URL-encoded); the local S3 server sends the same shape. */
+export type S3EventNotification = z.infer<typeof S3EventSchema>;
 
 /** S3 notifications carry keys URL-encoded with '+' for spaces: "my+file%2B1.txt" is "my file+1.txt". */
 export function decodeS3Key(key: string): string {

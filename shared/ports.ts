@@ -1,0 +1,70 @@
+/**
+ * The ports of the pipeline: what shared code needs from models, the vector store and document sources.
+ * Adapters live apart (embedder.ts: transformers.js; store.ts: LanceDB; s3Documents.ts / fileDocuments.ts;
+ * rerank/: the cross-encoders, whose port is rerank/crossEncoder.ts), so tests and other back ends can swap them.
+ */
+
+/**
+ * Turns texts into vectors. Queries and documents are separate calls, as LangChain's `Embeddings` and LanceDB's
+ * embedding functions name them, so instruction-tuned models (e5, bge) can prefix each kind differently.
+ */
+export interface Embedder {
+  readonly modelId: string;
+  /** Length of every vector. */
+  readonly dimension: number;
+  embedQuery(text: string): Promise<number[]>;
+  /** Vectors in input order; empty input gives an empty array. */
+  embedDocuments(texts: string[]): Promise<number[][]>;
+}
+
+export interface ChunkInput {
+  text: string;
+  vector: number[];
+}
+
+export interface SearchHit {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** Similarity, higher is better: cosine similarity, dot product, negative L2 distance, or BM25. */
+  score: number;
+}
+
+export interface SearchOptions {
+  limit: number;
+  /** Only chunks of this source (S3 key or file path). */
+  source?: string;
+}
+
+/** What the query path needs of the store: searching, nothing else. */
+export interface ChunkReader {
+  search(vector: number[], options: SearchOptions): Promise<SearchHit[]>;
+  /** Full-text (BM25) search over chunk text; `score` is the BM25 score. */
+  searchText(query: string, options: SearchOptions): Promise<SearchHit[]>;
+}
+
+/** What ingestion needs of the store. */
+export interface ChunkWriter {
+  /** Content hash stored for a source, or null when it has no chunks. */
+  sourceHash(source: string): Promise<string | null>;
+  /** Atomically replaces all chunks of `source` (one commit). Returns the number of chunks now stored. */
+  replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number>;
+  /** Removes every chunk of `source`; returns how many were removed. */
+  deleteSource(source: string): Promise<number>;
+  /** Creates the full-text index when missing (writers call it after writing). */
+  ensureTextIndex(): Promise<void>;
+  /** Chunks of one source, or of the whole table. */
+  count(source?: string): Promise<number>;
+  /** Every source that has chunks. */
+  listSources(): Promise<string[]>;
+}
+
+/** Reads documents by name: an S3 bucket on AWS, the local S3 server or a folder locally. */
+export interface DocumentReader {
+  /**
+   * The document's current bytes, or null when it no longer exists. `checkSize` is called with the
+   * declared size before the body is read, so oversize objects are refused without downloading them.
+   */
+  read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null>;
+}
