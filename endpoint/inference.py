@@ -1,7 +1,7 @@
 """Cross-encoder handler for the Hugging Face PyTorch inference DLC on SageMaker (GPU or CPU).
 
 Same contract as the seed's inference.py and the Node endpoint server:
-    request  {"pairs": [[query, passage], ...]}
+    request  {"pairs": [[query, passage], ...]}  (or {"text_pairs": ...}, LangChain's default content handler)
     response {"scores": [logit, ...]}          (raw logits, one per pair, in request order)
 Differences from the seed: pairs are sorted by length and scored in batches (less padding), the model runs in
 fp16 on GPU, and bad requests fail with a clear message. Package it as code/inference.py inside model.tar.gz,
@@ -32,9 +32,13 @@ def input_fn(request_body, content_type="application/json"):
     if content_type != "application/json":
         raise ValueError(f"unsupported content type {content_type}; send application/json")
     payload = json.loads(request_body)
-    pairs = payload.get("pairs") if isinstance(payload, dict) else None
+    # "text_pairs" is what LangChain's SagemakerEndpointCrossEncoder sends by default; "pairs" is the seed's.
+    keys = [k for k in ("pairs", "text_pairs") if isinstance(payload, dict) and k in payload]
+    if len(keys) != 1:
+        raise ValueError('body must be {"pairs": [[query, passage], ...]} or {"text_pairs": [...]}, not both')
+    pairs = payload[keys[0]]
     if not isinstance(pairs, list) or not pairs:
-        raise ValueError('body must be {"pairs": [[query, passage], ...]} with at least one pair')
+        raise ValueError("pairs must be a non-empty list of [query, passage]")
     if len(pairs) > MAX_PAIRS:
         raise ValueError(f"at most {MAX_PAIRS} pairs per request")
     for pair in pairs:

@@ -1,14 +1,24 @@
 import { z } from 'zod';
 
+const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
+
 /**
- * The cross-encoder endpoint contract, exactly the seed's `inference.py`:
- * `{"pairs": [[query, passage], ...]}` → `{"scores": [logit, ...]}` (one raw logit per pair, same order).
+ * The cross-encoder endpoint contract, the seed's `inference.py`: `{"pairs": [[query, passage], ...]}` →
+ * `{"scores": [logit, ...]}` (one raw logit per pair, same order). `{"text_pairs": ...}` is accepted too: it is
+ * what LangChain's `SagemakerEndpointCrossEncoder` sends with its default content handler, so the seed's own
+ * Python client works unchanged. Both fields at once, or neither, is refused.
  */
 export const ScoreRequestSchema = z
-  .object({
-    pairs: z.array(z.tuple([z.string(), z.string()])).min(1, 'pairs must not be empty'),
+  .object({ pairs: PairsSchema.optional(), text_pairs: PairsSchema.optional() })
+  .strict()
+  .superRefine((body, ctx) => {
+    if ((body.pairs === undefined) === (body.text_pairs === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['pairs'], message: 'send exactly one of pairs or text_pairs' });
+    } else if ((body.pairs ?? body.text_pairs)!.length === 0) {
+      ctx.addIssue({ code: 'custom', path: [body.pairs ? 'pairs' : 'text_pairs'], message: 'pairs must not be empty' });
+    }
   })
-  .strict();
+  .transform((body) => ({ pairs: (body.pairs ?? body.text_pairs)! }));
 export type ScoreRequest = z.infer<typeof ScoreRequestSchema>;
 export type Pair = [query: string, passage: string];
 

@@ -75,16 +75,11 @@ export function encodeSingle(ids: number[], template: EncodingTemplate, maxLengt
 }
 
 /**
- * A (query, passage) pair as the seed's `tokenizer(pairs, truncation=True, max_length=512)` encodes it.
- * An empty passage string encodes as a single sequence, as Hugging Face does for `(text, "")`.
+ * A (query, passage) pair as the seed's batched `tokenizer(pairs, truncation=True, max_length=512)` encodes it.
+ * An empty passage is still a pair with an empty second sequence: `[CLS] query [SEP] [SEP]`, token types
+ * `0…0, 1` (the batched call's behaviour; `tokenizer(text, "")` on one pair would drop the pair).
  */
-export function encodePair(
-  a: number[],
-  b: number[] | null,
-  template: EncodingTemplate,
-  maxLength: number,
-): Encoded {
-  if (b === null) return encodeSingle(a, template, maxLength);
+export function encodePair(a: number[], b: number[], template: EncodingTemplate, maxLength: number): Encoded {
   const budget = Math.max(0, maxLength - specialCount(template.pair));
   const [keepA, keepB] = longestFirstLengths(a.length, b.length, budget);
   return assemble(template.pair, a.slice(0, keepA), b.slice(0, keepB));
@@ -110,11 +105,23 @@ export function padBatch(rows: Encoded[], padId: number): PaddedBatch {
 
 /**
  * Groups indices into batches of similar length (sorted by length, then chunked), so that padding to the
- * longest row wastes little. Returns index groups into the original array.
+ * longest row wastes little. A batch holds at most `batchSize` rows and, past its first row, at most
+ * `maxBatchTokens` padded tokens: long rows go in smaller batches, so one model run stays short.
+ * Returns index groups into the original array.
  */
-export function lengthSortedBatches(lengths: number[], batchSize: number): number[][] {
+export function lengthSortedBatches(lengths: number[], batchSize: number, maxBatchTokens = Infinity): number[][] {
   const order = lengths.map((_, i) => i).sort((x, y) => lengths[y]! - lengths[x]!);
   const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  let batch: number[] = [];
+  for (const index of order) {
+    // Longest first, so a batch pads to its first row: rows × that length is the batch's token count.
+    const padded = (batch.length + 1) * lengths[batch[0] ?? index]!;
+    if (batch.length > 0 && (batch.length === batchSize || padded > maxBatchTokens)) {
+      batches.push(batch);
+      batch = [];
+    }
+    batch.push(index);
+  }
+  if (batch.length > 0) batches.push(batch);
   return batches;
 }

@@ -72,8 +72,8 @@ describe('encodePair', () => {
     expect(encoded.inputIds).toHaveLength(512);
   });
 
-  it('encodes an empty passage as a single sequence', () => {
-    expect(encodePair([5, 6], null, bert, 512)).toEqual({ inputIds: [CLS, 5, 6, SEP], typeIds: [0, 0, 0, 0] });
+  it('encodes an empty passage as a pair with an empty second sequence, as the seed’s batched call does', () => {
+    expect(encodePair([5, 6], [], bert, 512)).toEqual({ inputIds: [CLS, 5, 6, SEP, SEP], typeIds: [0, 0, 0, 0, 1] });
   });
 });
 
@@ -110,5 +110,20 @@ describe('lengthSortedBatches', () => {
       [1, 3],
       [2, 0],
     ]);
+  });
+
+  it('keeps a batch within maxBatchTokens padded tokens, so long rows go in smaller batches', () => {
+    // Rows are padded to their batch's first (longest) row: 4 × 512 fills 2048 tokens, and short rows that
+    // follow a 512-token row cost 512 each; short rows on their own fill the batch size.
+    const lengths = [512, 512, 512, 512, 512, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20];
+    expect(lengthSortedBatches(lengths, 8, 2048)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11, 12, 13, 14],
+    ]);
+  });
+
+  it('puts a row longer than maxBatchTokens in a batch of its own', () => {
+    expect(lengthSortedBatches([600, 10], 8, 500)).toEqual([[0], [1]]);
   });
 });
