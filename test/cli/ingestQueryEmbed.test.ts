@@ -36,7 +36,7 @@ describe('npm run embed', () => {
 });
 
 describe('npm run ingest and npm run query', () => {
-  it('ingests a folder, reports skipped files, and answers a query from it', () => {
+  it('ingests a folder, reports skipped files, finds them unchanged on a second run, and answers a query from it', () => {
     const docs = path.join(work, 'docs');
     mkdirSync(docs);
     copyFileSync(SAMPLE_DOCUMENT, path.join(docs, 'sotu.txt'));
@@ -61,7 +61,8 @@ describe('npm run ingest and npm run query', () => {
   });
 
   it('rejects an invalid query with the reason', () => {
-    const result = cli('query', ['', '--db', path.join(work, 'db')]);
+    // The request is checked before any store is opened: no index is needed.
+    const result = cli('query', ['', '--db', path.join(work, 'no-index')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/query must not be empty/);
   });

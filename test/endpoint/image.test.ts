@@ -26,10 +26,23 @@ beforeAll(async () => {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  server.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
-  server.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
-  for (let i = 0; i < 120 && !logs.includes('serving on'); i++) await new Promise((r) => setTimeout(r, 250));
-  if (!logs.includes('serving on')) throw new Error(`endpoint did not start:\n${logs}`);
+  // Resolves on the log line that says the server listens; fails if the server exits or stays silent for 30 s.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`endpoint did not start within 30 s:\n${logs}`)), 30_000);
+    const append = (d: Buffer) => {
+      logs += d.toString();
+      if (logs.includes('serving on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    server.stdout!.on('data', append);
+    server.stderr!.on('data', append);
+    server.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`endpoint exited (${code}) before serving:\n${logs}`));
+    });
+  });
 }, 120_000);
 
 afterAll(() => {

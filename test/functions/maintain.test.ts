@@ -17,6 +17,7 @@ type Handler = (event: unknown, context: unknown) => Promise<Report>;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'maintain-'));
 let handler: Handler;
 let store: LanceStore;
+let firstReport: Report;
 
 /** A deterministic pseudo-random unit vector per (document, chunk). */
 function vector(seed: number): number[] {
@@ -37,15 +38,22 @@ beforeAll(async () => {
     const chunks = Array.from({ length: 10 }, (_, c) => ({ text: `document ${d} chunk ${c}`, vector: vector(d * 10 + c + 1) }));
     await store.replaceSource(`doc-${d}.txt`, `hash-${d}`, chunks);
   }
-  Object.assign(process.env, fixtureEnv({ VECTOR_DB_URI: dir, VECTOR_INDEX_MIN_ROWS: '256', POWERTOOLS_LOG_LEVEL: 'ERROR' }));
+  // The handler reads its config at import: stub the environment first, import a fresh copy after.
+  const env = fixtureEnv({ VECTOR_DB_URI: dir, VECTOR_INDEX_MIN_ROWS: '256', POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
   handler = (await import('../../functions/maintain/handler.js')).handler as unknown as Handler;
+  // The first run, whose effects every test below looks at (each may also run alone).
+  firstReport = await handler({}, lambdaContext('maintain'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('maintain handler', () => {
-  it('compacts fragments and builds the text and vector indexes once the table is large enough', async () => {
-    const report = await handler({}, lambdaContext('maintain'));
+  it('compacts fragments and builds the text and vector indexes once the table is large enough', () => {
+    const report = firstReport;
     expect(report.fragmentsBefore).toBeGreaterThanOrEqual(30);
     expect(report.fragmentsAfter).toBeLessThan(report.fragmentsBefore);
     expect(report.vectorIndexCreated).toBe(true);
@@ -53,6 +61,7 @@ describe('maintain handler', () => {
   });
 
   it('keeps every row searchable, through the index', async () => {
+    expect(firstReport.indexedColumns).toContain('vector');
     expect(await store.count()).toBe(300);
     const hits = await store.search(vector(42), { limit: 5 });
     expect(hits[0]?.text).toBe('document 4 chunk 1');
@@ -61,5 +70,6 @@ describe('maintain handler', () => {
   it('does nothing new on the next run', async () => {
     const report = await handler({}, lambdaContext('maintain'));
     expect(report.vectorIndexCreated).toBe(false);
+    expect(report.indexedColumns.sort()).toEqual(['text', 'vector']);
   });
 });

@@ -82,7 +82,7 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (offline)', () => {
-  it('declares the two functions, their layers, the buckets, the DLQ and the API', () => {
+  it('declares the three functions on supported runtimes, their two layers, the DLQ and the IAM-authorised API route', () => {
     expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual([
       'IngestLambdaFunction',
       'MaintainLambdaFunction',

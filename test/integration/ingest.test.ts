@@ -20,18 +20,17 @@ const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
 beforeAll(async () => {
   s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
   s3.onEvent((e) => events.push(e));
-  Object.assign(
-    process.env,
-    fixtureEnv({
-      VECTOR_DB_URI: 's3://vectors/lancedb',
-      S3_ENDPOINT: s3.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      MAX_DOCUMENT_BYTES: String(10 * 1024 * 1024),
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    }),
-  );
+  const env = fixtureEnv({
+    VECTOR_DB_URI: 's3://vectors/lancedb',
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    MAX_DOCUMENT_BYTES: String(10 * 1024 * 1024),
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  // The handler reads its config at import: stub the environment first, import a fresh copy after.
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
   handler = (await import('../../functions/ingest/handler.js')).handler as unknown as Handler;
   client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
@@ -55,6 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   client?.destroy();
   await s3?.close();
 });
@@ -76,45 +76,61 @@ async function storedChunks(source: string): Promise<string[]> {
   return hits.sort((a, b) => a.chunk - b.chunk).map((h) => h.text);
 }
 
+const chunksOf = async (text: string) => new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(text);
+
+/** The key of the bundled S3 event fixtures (URL-encoded in them as real S3 sends it). */
+const FIXTURE_KEY = 'docs/state of the union.txt';
+
+// Every test uploads and ingests the documents it needs under keys of its own (or, for the fixture events'
+// key, first brings that key to a known state), so none depends on what another test left behind.
 describe('ingest handler (local S3, LanceDB on s3://)', () => {
   it('stores exactly the chunks LangChain splits the document into', async () => {
-    const event = await change('docs/state of the union.txt', sample);
+    const event = await change('docs/stored.txt', sample);
     const { outcomes } = await ingest(event);
-    const expected = await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(sample);
-    expect(outcomes).toEqual([{ source: 'docs/state of the union.txt', action: 'indexed', chunks: expected.length }]);
-    expect(await storedChunks('docs/state of the union.txt')).toEqual(expected);
+    const expected = await chunksOf(sample);
+    expect(outcomes).toEqual([{ source: 'docs/stored.txt', action: 'indexed', chunks: expected.length }]);
+    expect(await storedChunks('docs/stored.txt')).toEqual(expected);
   });
 
   it('is a no-op when the same content arrives again (at-least-once delivery)', async () => {
-    const event = await change('docs/state of the union.txt', sample);
+    const event = await change('docs/redelivered.txt', sample);
+    const chunks = (await chunksOf(sample)).length;
+    expect((await ingest(event)).outcomes).toEqual([{ source: 'docs/redelivered.txt', action: 'indexed', chunks }]);
     const count = await store.count();
     const { outcomes } = await ingest(event);
-    expect(outcomes[0]?.action).toBe('unchanged');
+    expect(outcomes).toEqual([{ source: 'docs/redelivered.txt', action: 'unchanged', chunks }]);
     expect(await store.count()).toBe(count);
   });
 
   it('replaces the chunks of a re-uploaded document without duplicates', async () => {
+    await ingest(await change('docs/reuploaded.txt', sample));
+    expect(await storedChunks('docs/reuploaded.txt')).toEqual(await chunksOf(sample));
     const shorter = sample.slice(0, 3000);
-    const event = await change('docs/state of the union.txt', shorter);
-    await ingest(event);
-    const expected = await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(shorter);
-    expect(await storedChunks('docs/state of the union.txt')).toEqual(expected);
+    const { outcomes } = await ingest(await change('docs/reuploaded.txt', shorter));
+    const expected = await chunksOf(shorter);
+    expect(outcomes).toEqual([{ source: 'docs/reuploaded.txt', action: 'indexed', chunks: expected.length }]);
+    expect(await storedChunks('docs/reuploaded.txt')).toEqual(expected);
   });
 
   it('accepts the URL-encoded keys real S3 sends (a fixture event)', async () => {
-    await change('docs/state of the union.txt', sample);
+    // Index other content under the key first, so the fixture's "created" event has something new to index.
+    await ingest(await change(FIXTURE_KEY, 'An earlier version.'));
+    await change(FIXTURE_KEY, sample);
     const { outcomes } = await ingest(eventFixture('s3/object-created.json'));
-    expect(outcomes[0]).toMatchObject({ source: 'docs/state of the union.txt', action: 'indexed' });
+    expect(outcomes).toEqual([{ source: FIXTURE_KEY, action: 'indexed', chunks: (await chunksOf(sample)).length }]);
   });
 
   it('removes every chunk of a deleted document and nothing else', async () => {
     await ingest(await change('docs/other.md', 'Another document about the economy.\n\nIt has two paragraphs.'));
+    await ingest(await change('docs/deleted.txt', sample.slice(0, 3000)));
     const otherCount = await store.count('docs/other.md');
-    const { outcomes } = await ingest(await change('docs/state of the union.txt', null));
-    expect(outcomes[0]).toMatchObject({ action: 'deleted' });
-    expect(await store.count('docs/state of the union.txt')).toBe(0);
-    expect(await store.count('docs/other.md')).toBe(otherCount);
+    const deletedCount = await store.count('docs/deleted.txt');
     expect(otherCount).toBeGreaterThan(0);
+    expect(deletedCount).toBeGreaterThan(0);
+    const { outcomes } = await ingest(await change('docs/deleted.txt', null));
+    expect(outcomes).toEqual([{ source: 'docs/deleted.txt', action: 'deleted', chunks: deletedCount }]);
+    expect(await store.count('docs/deleted.txt')).toBe(0);
+    expect(await store.count('docs/other.md')).toBe(otherCount);
   });
 
   it('ignores a stale "created" event for an object deleted since (out-of-order delivery)', async () => {
@@ -158,7 +174,9 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
     ['an unsupported extension', 'docs/report.pdf', 'not really a pdf', /unsupported file type/],
     ['a 20 MB text file', 'docs/huge.txt', 'a'.repeat(20 * 1024 * 1024), /limit is 10485760 bytes/],
   ])('skips %s with a reason and leaves other documents alone', async (_label, key, body, reason) => {
+    await ingest(await change('docs/neighbour.txt', 'A document next to the skipped one.'));
     const before = await store.count();
+    expect(before).toBeGreaterThan(0);
     const { outcomes } = await ingest(await change(key, body));
     expect(outcomes[0]).toMatchObject({ source: key, action: 'skipped' });
     expect((outcomes[0] as { reason: string }).reason).toMatch(reason);
@@ -200,7 +218,13 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
   });
 
   it('reconciles the removed-event fixture to the current state (object gone → no chunks)', async () => {
+    // The key is indexed, then its object is deleted without that event being ingested: the fixture's does it.
+    await ingest(await change(FIXTURE_KEY, sample));
+    const indexed = await store.count(FIXTURE_KEY);
+    expect(indexed).toBeGreaterThan(0);
+    await change(FIXTURE_KEY, null);
     const { outcomes } = await ingest(eventFixture('s3/object-removed.json'));
-    expect(outcomes[0]).toMatchObject({ source: 'docs/state of the union.txt', action: 'deleted' });
+    expect(outcomes).toEqual([{ source: FIXTURE_KEY, action: 'deleted', chunks: indexed }]);
+    expect(await store.count(FIXTURE_KEY)).toBe(0);
   });
 });

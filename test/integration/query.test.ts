@@ -23,9 +23,13 @@ let endpoint: EndpointServer;
 let encoder: LocalCrossEncoder;
 const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
 
-/** Imports a fresh copy of the query handler under the given environment (config is read at import). */
+/**
+ * Imports a fresh copy of the query handler under exactly the given environment changes (config is read at
+ * import): earlier stubs are undone first, and the file's afterAll restores the environment.
+ */
 async function loadHandler(env: Record<string, string>): Promise<Handler> {
-  Object.assign(process.env, env);
+  vi.unstubAllEnvs();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
   return (await import('../../functions/query/handler.js')).handler as unknown as Handler;
 }
@@ -71,6 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await endpoint?.close();
   await s3?.close();
 });
@@ -102,8 +107,22 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     expect(Object.keys(body.timings).sort()).toEqual(['embed', 'rerank', 'search', 'total']);
   });
 
-  it('honours k, topN and a source filter', async () => {
+  it('honours k and topN: reranks the top k retrieved and returns topN of them', async () => {
+    // The sample document has ~96 chunks, so only k bounds the retrieval ranks.
+    const res = await call(JSON.stringify({ query: 'economy', k: 5, topN: 2, filter: { source: 'state_of_the_union.txt' } }));
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as QueryResponse;
+    expect(body.reranked).toBe(true);
+    expect(body.results).toHaveLength(2);
+    for (const r of body.results) {
+      expect(r.retrievalRank).toBeGreaterThanOrEqual(1);
+      expect(r.retrievalRank).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('returns only chunks of the source named in the filter', async () => {
     const res = await call(JSON.stringify({ query: 'economy', k: 5, topN: 5, filter: { source: 'other.txt' } }));
+    expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as QueryResponse;
     expect(body.results.map((r) => r.source)).toEqual(['other.txt']);
   });
@@ -152,6 +171,7 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     const event = httpEvent(Buffer.from(JSON.stringify({ query: 'economy', topN: 1 })).toString('base64')) as Record<string, unknown>;
     event.isBase64Encoded = true;
     const res = (await handler(event, lambdaContext('query'))) as HttpResult;
+    expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).results).toHaveLength(1);
   });
 

@@ -89,14 +89,17 @@ describe('local S3 server', () => {
   });
 
   it('emits created events with keys encoded as real S3 encodes them', async () => {
-    const events: S3EventNotification[] = [];
-    s3.onEvent((e) => events.push(e));
+    const emitted = new Promise<S3EventNotification['Records'][number]>((resolve) => {
+      s3.onEvent((e) => {
+        const record = e.Records.find((r) => r.s3.object.key.startsWith('docs/'));
+        if (record) resolve(record);
+      });
+    });
     await put('docs/my file+1 é.txt');
-    await new Promise((r) => setTimeout(r, 50));
-    const record = events.flatMap((e) => e.Records).find((r) => r.s3.object.key.startsWith('docs/'));
-    expect(record?.eventName).toBe('ObjectCreated:Put');
-    expect(record?.s3.object.key).toBe('docs/my+file%2B1+%C3%A9.txt');
-    expect(decodeS3Key(record!.s3.object.key)).toBe('docs/my file+1 é.txt');
+    const record = await emitted;
+    expect(record.eventName).toBe('ObjectCreated:Put');
+    expect(record.s3.object.key).toBe('docs/my+file%2B1+%C3%A9.txt');
+    expect(decodeS3Key(record.s3.object.key)).toBe('docs/my file+1 é.txt');
   });
 });
 

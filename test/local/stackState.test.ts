@@ -10,14 +10,18 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'stack-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const preload = path.resolve(import.meta.dirname, '..', '..', 'local', 'exitWithParent.cjs');
 
-/** A process that looks like one of the stack's parts (its command line carries the preload), in its own group. */
-function fakePart(): number {
+/**
+ * A process that looks like one of the stack's parts (its command line carries the preload), in its own group;
+ * `exited` resolves once it has ended.
+ */
+function fakePart(): { pid: number; exited: Promise<void> } {
   const child = spawn(process.execPath, ['--require', preload, '-e', 'setInterval(() => {}, 1000)'], {
     detached: true,
     stdio: 'ignore',
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.unref();
-  return child.pid!;
+  return { pid: child.pid!, exited };
 }
 const alive = (pid: number) => {
   try {
@@ -32,23 +36,24 @@ describe('stack state', () => {
   it('stops the parts a killed supervisor left running and forgets the run', async () => {
     const file = path.join(dir, 'left-over.json');
     const part = fakePart();
-    writeState(file, { supervisorPid: 2 ** 22 + 1, parts: { s3: part }, startedAt: 'then' });
+    writeState(file, { supervisorPid: 2 ** 22 + 1, parts: { s3: part.pid }, startedAt: 'then' });
     const cleaned = cleanUpPreviousRun(file);
-    expect(cleaned).toEqual([`s3 (pid ${part})`]);
-    for (let i = 0; i < 50 && alive(part); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(part)).toBe(false);
+    expect(cleaned).toEqual([`s3 (pid ${part.pid})`]);
+    const ended = await Promise.race([part.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
+    expect(ended).toBe(true);
+    expect(alive(part.pid)).toBe(false);
     expect(existsSync(file)).toBe(false);
   });
 
   it('refuses to start over a stack whose supervisor is alive', () => {
     const file = path.join(dir, 'running.json');
     const supervisor = fakePart();
-    writeState(file, { supervisorPid: supervisor, parts: {}, startedAt: 'now' });
+    writeState(file, { supervisorPid: supervisor.pid, parts: {}, startedAt: 'now' });
     try {
       expect(() => cleanUpPreviousRun(file)).toThrow(StackAlreadyRunningError);
-      expect(() => cleanUpPreviousRun(file)).toThrow(`kill ${supervisor}`);
+      expect(() => cleanUpPreviousRun(file)).toThrow(`kill ${supervisor.pid}`);
     } finally {
-      process.kill(-supervisor, 'SIGKILL');
+      process.kill(-supervisor.pid, 'SIGKILL');
     }
   });
 

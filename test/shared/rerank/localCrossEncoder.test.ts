@@ -44,6 +44,8 @@ describe('LocalCrossEncoder (fp32)', () => {
 
   it('scores a pair the same alone as in a batch', async () => {
     const [alone] = await encoder.score([reference.pairs[5]!]);
+    const inBatch = (await encoder.score(reference.pairs))[5]!;
+    expect(Math.abs(alone! - inBatch)).toBeLessThan(1e-4);
     expect(Math.abs(alone! - expected.torch_fp32_single![5]!)).toBeLessThan(1e-4);
   });
 

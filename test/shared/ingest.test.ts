@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../shared/document.js';
+import { StoreUnavailableError } from '../../shared/errors.js';
+import { indexDocument, syncDocument, type IngestDeps } from '../../shared/ingest.js';
+import type { Log } from '../../shared/log.js';
+import type { ChunkInput, ChunkWriter, DocumentReader, Embedder } from '../../shared/ports.js';
+
+/** Unit tests of the ingest pipeline's logic, with in-memory fakes of its ports. */
+
+/** Embeds each text as [its length, its position in the call]; records every call. */
+class FakeEmbedder implements Embedder {
+  readonly modelId = 'fake-embed';
+  readonly dimension = 2;
+  readonly documentCalls: string[][] = [];
+
+  async embedQuery(text: string): Promise<number[]> {
+    return [text.length, 0];
+  }
+
+  async embedDocuments(texts: string[]): Promise<number[][]> {
+    this.documentCalls.push(texts);
+    return texts.map((t, i) => [t.length, i]);
+  }
+}
+
+/** A chunk table in memory, recording the writes; `failWith` makes every call fail with that error. */
+class FakeWriter implements ChunkWriter {
+  readonly sources = new Map<string, { hash: string; chunks: ChunkInput[] }>();
+  readonly replaced: { source: string; contentHash: string; chunks: ChunkInput[] }[] = [];
+  readonly deleted: string[] = [];
+  textIndexCalls = 0;
+  failWith?: Error;
+
+  async sourceHash(source: string): Promise<string | null> {
+    this.fail();
+    return this.sources.get(source)?.hash ?? null;
+  }
+
+  async replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number> {
+    this.fail();
+    this.replaced.push({ source, contentHash, chunks });
+    if (chunks.length === 0) this.sources.delete(source);
+    else this.sources.set(source, { hash: contentHash, chunks });
+    return chunks.length;
+  }
+
+  async deleteSource(source: string): Promise<number> {
+    this.fail();
+    this.deleted.push(source);
+    const removed = this.sources.get(source)?.chunks.length ?? 0;
+    this.sources.delete(source);
+    return removed;
+  }
+
+  async ensureTextIndex(): Promise<void> {
+    this.fail();
+    this.textIndexCalls++;
+  }
+
+  async count(source?: string): Promise<number> {
+    this.fail();
+    if (source !== undefined) return this.sources.get(source)?.chunks.length ?? 0;
+    return [...this.sources.values()].reduce((n, s) => n + s.chunks.length, 0);
+  }
+
+  async listSources(): Promise<string[]> {
+    return [...this.sources.keys()];
+  }
+
+  private fail(): void {
+    if (this.failWith) throw this.failWith;
+  }
+}
+
+/**
+ * Documents by name (null: deleted). Like the S3 reader it declares the size (`declaredSizes`, else the byte
+ * length) to `checkSize` before reading the body, and records which names were asked for and which bodies read.
+ */
+class FakeDocuments implements DocumentReader {
+  readonly reads: string[] = [];
+  readonly bodiesRead: string[] = [];
+
+  constructor(
+    private readonly documents: Record<string, Uint8Array | null>,
+    private readonly declaredSizes: Record<string, number> = {},
+  ) {}
+
+  async read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null> {
+    this.reads.push(name);
+    const bytes = this.documents[name] ?? null;
+    if (bytes === null) return null;
+    checkSize(this.declaredSizes[name] ?? bytes.byteLength);
+    this.bodiesRead.push(name);
+    return bytes;
+  }
+}
+
+class RecordingLog implements Log {
+  readonly warnings: { message: string; extra: Record<string, unknown>[] }[] = [];
+  info(): void {}
+  warn(message: string, ...extra: Record<string, unknown>[]): void {
+    this.warnings.push({ message, extra });
+  }
+  error(): void {}
+}
+
+const MAX_BYTES = 1000;
+// Each paragraph fits a 50-character chunk, two together do not: three chunks.
+const PARAGRAPHS = ['First paragraph about the economy.', 'Second paragraph about jobs.', 'Third paragraph about bridges.'];
+const TEXT = PARAGRAPHS.join('\n\n');
+const bytesOf = (text: string) => new TextEncoder().encode(text);
+
+function setup() {
+  const store = new FakeWriter();
+  const embedder = new FakeEmbedder();
+  const log = new RecordingLog();
+  const deps: IngestDeps = {
+    store,
+    embedder,
+    log,
+    rules: { extensions: ['.txt', '.md'], maxBytes: MAX_BYTES },
+    split: { chunkSize: 50, chunkOverlap: 10 },
+  };
+  return { deps, store, embedder, log };
+}
+
+/** The writes a rejected document must not have caused. */
+function expectUntouched({ store, embedder }: ReturnType<typeof setup>) {
+  expect(embedder.documentCalls).toEqual([]);
+  expect(store.replaced).toEqual([]);
+  expect(store.deleted).toEqual([]);
+  expect(store.textIndexCalls).toBe(0);
+}
+
+describe('syncDocument: indexing', () => {
+  it('embeds the chunks of a new document, replaces its source with the content hash and vectors, and builds the text index', async () => {
+    const ctx = setup();
+    const bytes = bytesOf(TEXT);
+    const outcome = await syncDocument('docs/new.txt', new FakeDocuments({ 'docs/new.txt': bytes }), ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/new.txt', action: 'indexed', chunks: 3 });
+    expect(ctx.embedder.documentCalls).toEqual([PARAGRAPHS]);
+    expect(ctx.store.replaced).toEqual([
+      {
+        source: 'docs/new.txt',
+        contentHash: sha256Hex(bytes),
+        chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
+      },
+    ]);
+    expect(ctx.store.textIndexCalls).toBe(1);
+    expect(ctx.log.warnings).toEqual([]);
+  });
+
+  it('is unchanged, without embedding or writing, when the content hash matches the stored one', async () => {
+    const ctx = setup();
+    const bytes = bytesOf(TEXT);
+    ctx.store.sources.set('docs/same.txt', { hash: sha256Hex(bytes), chunks: [{ text: 'a', vector: [1, 0] }, { text: 'b', vector: [1, 1] }] });
+    const outcome = await syncDocument('docs/same.txt', new FakeDocuments({ 'docs/same.txt': bytes }), ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/same.txt', action: 'unchanged', chunks: 2 });
+    expectUntouched(ctx);
+  });
+
+  it('replaces the chunks of a document whose content changed', async () => {
+    const ctx = setup();
+    ctx.store.sources.set('docs/changed.txt', { hash: 'old-hash', chunks: [{ text: 'old', vector: [3, 0] }] });
+    const bytes = bytesOf('New text.');
+    const outcome = await syncDocument('docs/changed.txt', new FakeDocuments({ 'docs/changed.txt': bytes }), ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/changed.txt', action: 'indexed', chunks: 1 });
+    expect(ctx.store.sources.get('docs/changed.txt')).toEqual({ hash: sha256Hex(bytes), chunks: [{ text: 'New text.', vector: [9, 0] }] });
+  });
+
+  it('replaces a whitespace-only document with zero chunks', async () => {
+    const ctx = setup();
+    const bytes = bytesOf(' \n\n\t ');
+    const outcome = await syncDocument('docs/blank.txt', new FakeDocuments({ 'docs/blank.txt': bytes }), ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/blank.txt', action: 'indexed', chunks: 0 });
+    expect(ctx.store.replaced).toEqual([{ source: 'docs/blank.txt', contentHash: sha256Hex(bytes), chunks: [] }]);
+  });
+
+  it('deletes the chunks of a document the reader no longer has and reports how many', async () => {
+    const ctx = setup();
+    ctx.store.sources.set('docs/gone.txt', { hash: 'h', chunks: [{ text: 'a', vector: [1, 0] }, { text: 'b', vector: [1, 1] }] });
+    const outcome = await syncDocument('docs/gone.txt', new FakeDocuments({ 'docs/gone.txt': null }), ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/gone.txt', action: 'deleted', chunks: 2 });
+    expect(ctx.store.deleted).toEqual(['docs/gone.txt']);
+    expect(ctx.store.sources.has('docs/gone.txt')).toBe(false);
+    expect(ctx.embedder.documentCalls).toEqual([]);
+  });
+});
+
+describe('syncDocument: skipped documents', () => {
+  it('skips an unsupported extension with a reason, without calling the reader', async () => {
+    const ctx = setup();
+    const reader = new FakeDocuments({ 'docs/report.pdf': bytesOf('not really a pdf') });
+    const outcome = await syncDocument('docs/report.pdf', reader, ctx.deps);
+    const reason = 'unsupported file type ".pdf"; accepted: .txt, .md';
+    expect(outcome).toEqual({ source: 'docs/report.pdf', action: 'skipped', reason });
+    expect(reader.reads).toEqual([]);
+    expect(ctx.log.warnings).toEqual([{ message: 'document skipped', extra: [{ source: 'docs/report.pdf', reason }] }]);
+    expectUntouched(ctx);
+  });
+
+  it('skips a document whose declared size is over the limit before its body is read', async () => {
+    const ctx = setup();
+    const reader = new FakeDocuments({ 'docs/huge.txt': bytesOf('small body') }, { 'docs/huge.txt': 5000 });
+    const outcome = await syncDocument('docs/huge.txt', reader, ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/huge.txt', action: 'skipped', reason: 'document is 5000 bytes; the limit is 1000 bytes' });
+    expect(reader.reads).toEqual(['docs/huge.txt']);
+    expect(reader.bodiesRead).toEqual([]);
+    expectUntouched(ctx);
+  });
+
+  it.each([
+    ['binary bytes (NUL)', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), 'document looks binary (contains NUL bytes)'],
+    ['invalid UTF-8', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x21]), 'document is not valid UTF-8 text'],
+  ])('skips %s with a reason and leaves the index alone', async (_label, bytes, reason) => {
+    const ctx = setup();
+    const outcome = await syncDocument('docs/odd.txt', new FakeDocuments({ 'docs/odd.txt': bytes }), ctx.deps);
+    expect(outcome).toEqual({ source: 'docs/odd.txt', action: 'skipped', reason });
+    expect(ctx.log.warnings).toHaveLength(1);
+    expectUntouched(ctx);
+  });
+});
+
+describe('syncDocument: errors that must be retried', () => {
+  it.each([
+    ['a plain Error', new Error('disk full')],
+    ['a StoreUnavailableError', new StoreUnavailableError('object store throttled')],
+  ])('propagates %s from the store instead of skipping', async (_label, failure) => {
+    const ctx = setup();
+    ctx.store.failWith = failure;
+    await expect(syncDocument('docs/new.txt', new FakeDocuments({ 'docs/new.txt': bytesOf(TEXT) }), ctx.deps)).rejects.toBe(failure);
+    expect(ctx.log.warnings).toEqual([]);
+  });
+
+  it('propagates a reader failure instead of skipping', async () => {
+    const ctx = setup();
+    const failure = new Error('connect ECONNREFUSED');
+    const reader: DocumentReader = { read: () => Promise.reject(failure) };
+    await expect(syncDocument('docs/new.txt', reader, ctx.deps)).rejects.toBe(failure);
+    expect(ctx.log.warnings).toEqual([]);
+    expectUntouched(ctx);
+  });
+});
+
+describe('indexDocument', () => {
+  it('indexes bytes directly: chunks, vectors and the content hash', async () => {
+    const ctx = setup();
+    const bytes = bytesOf(TEXT);
+    expect(await indexDocument('notes.md', bytes, ctx.deps)).toEqual({ source: 'notes.md', action: 'indexed', chunks: 3 });
+    expect(ctx.store.sources.get('notes.md')).toEqual({
+      hash: sha256Hex(bytes),
+      chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
+    });
+    expect(ctx.store.textIndexCalls).toBe(1);
+  });
+
+  it('is unchanged on the same bytes a second time, embedding only once', async () => {
+    const ctx = setup();
+    await indexDocument('notes.md', bytesOf(TEXT), ctx.deps);
+    expect(await indexDocument('notes.md', bytesOf(TEXT), ctx.deps)).toEqual({ source: 'notes.md', action: 'unchanged', chunks: 3 });
+    expect(ctx.embedder.documentCalls).toHaveLength(1);
+    expect(ctx.store.replaced).toHaveLength(1);
+  });
+
+  it('refuses bytes over maxBytes with UnsupportedDocumentError and writes nothing', async () => {
+    const ctx = setup();
+    await expect(indexDocument('big.txt', new Uint8Array(MAX_BYTES + 1).fill(0x61), ctx.deps)).rejects.toMatchObject({
+      name: 'UnsupportedDocumentError',
+      message: `document is ${MAX_BYTES + 1} bytes; the limit is ${MAX_BYTES} bytes`,
+    });
+    expectUntouched(ctx);
+  });
+});
