@@ -92,7 +92,12 @@ async function withStore<T>(fn: (store: LanceStore, embedder: TransformersEmbedd
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   try {
     const embedder = await TransformersEmbedder.create({ model: EMBED, dtype: 'int8' });
-    const store = await LanceStore.open({ uri: dir, embeddingModel: EMBED, dimension: embedder.dimension, metric: 'cosine' });
+    const store = await LanceStore.open({
+      uri: dir,
+      embeddingModel: EMBED,
+      dimension: embedder.dimension,
+      metric: 'cosine',
+    });
     return await fn(store, embedder);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -156,7 +161,14 @@ async function benchCold(): Promise<void> {
     const start = performance.now();
     const crossEncoder = await LocalCrossEncoder.create({ model: CE, dtype: 'int8' });
     const loaded = performance.now() - start;
-    const deps = { embedder, store, crossEncoder, failurePolicy: 'error' as const, defaults: { k: 20, topN: 3 }, log: silentLog };
+    const deps = {
+      embedder,
+      store,
+      crossEncoder,
+      failurePolicy: 'error' as const,
+      defaults: { k: 20, topN: 3 },
+      log: silentLog,
+    };
     await answerQuery({ query: QUERY }, deps);
     const cold = performance.now() - start;
     const warm = await time(() => answerQuery({ query: QUERY }, deps), runs, 0);
@@ -230,7 +242,7 @@ for (const [name, fn] of benches) {
 
 const machine = `${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`;
 if (values.json) {
-  process.stdout.write(JSON.stringify({ machine, models: { embed: EMBED, crossEncoder: CE }, rows }, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify({ machine, models: { embed: EMBED, crossEncoder: CE }, rows }, null, 2)}\n`);
 } else {
   process.stdout.write(`\n${machine}; models: ${EMBED}, ${CE}\n`);
   console.table(rows.map(({ detail: _detail, ...rest }) => rest));

@@ -32,7 +32,11 @@ runCli(async () => {
   const t0 = performance.now();
   const deps = await queryDeps(services, config, console);
   const loadMs = performance.now() - t0;
-  const ingested = await indexDocument('state_of_the_union.txt', await readFile(SAMPLE), await ingestDeps(services, config, silentLog));
+  const ingested = await indexDocument(
+    'state_of_the_union.txt',
+    await readFile(SAMPLE),
+    await ingestDeps(services, config, silentLog),
+  );
   const k = config.query.k;
   // All k reranked: the retrieval order is printed first, then the top-n by rerank score.
   const response = await answerQuery({ query: values.query, k, topN: k }, deps);
@@ -43,14 +47,21 @@ runCli(async () => {
     `Embedder ${config.embedding.model} (${config.embedding.dtype}), cross-encoder ${crossEncoder?.name ?? 'none'}; ` +
       `models loaded in ${Math.round(loadMs)} ms; sample ${ingested.action} (${'chunks' in ingested ? ingested.chunks : 0} chunks) in ${values.db}\n`,
   );
-  out.write(`\nQuery: ${values.query}\n\n=== Top ${retrieved.length} retrieved (${config.retrieval.mode} search${config.retrieval.mode === 'fts' ? "" : `, ${config.embedding.metric}`}) ===\n\n`);
-  out.write(prettyPrint(retrieved.map((r) => ({ text: r.text, note: ` (similarity ${r.retrievalScore.toFixed(4)})` }))) + '\n');
+  out.write(
+    `\nQuery: ${values.query}\n\n=== Top ${retrieved.length} retrieved (${config.retrieval.mode} search${config.retrieval.mode === 'fts' ? '' : `, ${config.embedding.metric}`}) ===\n\n`,
+  );
+  out.write(
+    `${prettyPrint(retrieved.map((r) => ({ text: r.text, note: ` (similarity ${r.retrievalScore.toFixed(4)})` })))}\n`,
+  );
   out.write(`\n=== Top ${config.query.topN} after reranking ===\n\n`);
   const top = response.results.slice(0, config.query.topN);
   out.write(
-    prettyPrint(
-      top.map((r) => ({ text: r.text, note: ` (rerank score ${r.score?.toFixed(4) ?? 'n/a'}, was #${r.retrievalRank})` })),
-    ) + '\n',
+    `${prettyPrint(
+      top.map((r) => ({
+        text: r.text,
+        note: ` (rerank score ${r.score?.toFixed(4) ?? 'n/a'}, was #${r.retrievalRank})`,
+      })),
+    )}\n`,
   );
   const t = response.timings;
   out.write(`\nembed ${t.embed} ms, search ${t.search} ms, rerank ${t.rerank} ms (${k} pairs), total ${t.total} ms\n`);

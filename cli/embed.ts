@@ -10,7 +10,11 @@ import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {
   const { values } = parseArgs({
-    options: { model: { type: 'string' }, dtype: { type: 'string' }, 'no-normalize': { type: 'boolean', default: false } },
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      'no-normalize': { type: 'boolean', default: false },
+    },
   });
   const config = cliConfig({
     EMBEDDING_MODEL: values.model,
@@ -20,5 +24,5 @@ runCli(async () => {
   const parsed = z.array(z.string()).safeParse(JSON.parse(await text(process.stdin)));
   if (!parsed.success) throw new Error('stdin must be a JSON array of strings');
   const embedder = await createEmbedder(config);
-  process.stdout.write(JSON.stringify(await embedder.embedDocuments(parsed.data)) + '\n');
+  process.stdout.write(`${JSON.stringify(await embedder.embedDocuments(parsed.data))}\n`);
 });

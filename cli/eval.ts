@@ -45,7 +45,8 @@ runCli(async () => {
       json: { type: 'boolean' },
     },
   });
-  if (positionals.length !== 1) throw new Error('usage: npm run eval -- <beir dir> [--mode vector|fts|hybrid] [--rerank on|off]');
+  if (positionals.length !== 1)
+    throw new Error('usage: npm run eval -- <beir dir> [--mode vector|fts|hybrid] [--rerank on|off]');
   const flags = Flags.parse(values);
   const config = cliConfig();
   const mode = flags.mode ?? config.retrieval.mode;
@@ -62,7 +63,10 @@ runCli(async () => {
       dimension: embedder.dimension,
       metric: config.embedding.metric,
     });
-    const bar = !flags.json && process.stderr.isTTY ? new SingleBar({ format: '{stage} [{bar}] {value}/{total}' }, Presets.shades_classic) : null;
+    const bar =
+      !flags.json && process.stderr.isTTY
+        ? new SingleBar({ format: '{stage} [{bar}] {value}/{total}' }, Presets.shades_classic)
+        : null;
     let stage = '';
     const report = await evaluate(
       dataset,
@@ -89,7 +93,13 @@ runCli(async () => {
     );
     bar?.stop();
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ ...report, models: { embedding: embedder.modelId, crossEncoder: crossEncoder?.name ?? null } }, null, 2) + '\n');
+      process.stdout.write(
+        `${JSON.stringify(
+          { ...report, models: { embedding: embedder.modelId, crossEncoder: crossEncoder?.name ?? null } },
+          null,
+          2,
+        )}\n`,
+      );
       return;
     }
     const m = report.metrics;
@@ -97,7 +107,13 @@ runCli(async () => {
       `${report.dataset}: ${report.corpus.documents} documents (${report.corpus.chunks} chunks, ingested in ${report.corpus.ingestSeconds} s), ` +
         `${report.queries.evaluated} queries; mode ${mode}, rerank ${crossEncoder ? crossEncoder.name : 'off'}, k ${k}, top-n ${flags['top-n']}\n`,
     );
-    console.table({ [`${mode}${crossEncoder ? ' + rerank' : ''}`]: { 'nDCG@10': m.ndcg10, [`Recall@${k}`]: m.recallK, 'MRR@10': m.mrr10 } });
+    console.table({
+      [`${mode}${crossEncoder ? ' + rerank' : ''}`]: {
+        'nDCG@10': m.ndcg10,
+        [`Recall@${k}`]: m.recallK,
+        'MRR@10': m.mrr10,
+      },
+    });
     console.table(report.latencyMs);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,10 @@ async function expand(target: string): Promise<string[]> {
   const info = await stat(target);
   if (!info.isDirectory()) return [target];
   const entries = await readdir(target, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
 }
 
 runCli(async () => {
@@ -49,7 +52,8 @@ runCli(async () => {
     reader = new FileDocumentReader();
   }
 
-  const bar = names.length > 1 && !values.quiet && process.stderr.isTTY ? new SingleBar({}, Presets.shades_classic) : null;
+  const bar =
+    names.length > 1 && !values.quiet && process.stderr.isTTY ? new SingleBar({}, Presets.shades_classic) : null;
   bar?.start(names.length, 0);
   const outcomes: IngestOutcome[] = [];
   for (const name of names) {

@@ -30,7 +30,7 @@ runCli(async () => {
   const services = createServices(config);
   const response = await answerQuery(request.data, await queryDeps(services, config, console));
   if (values.json) {
-    process.stdout.write(JSON.stringify(response, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
     return;
   }
   response.results.forEach((r, i) => {

@@ -19,7 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { startFrontDoor } from '../local/frontDoor.js';
 import { IngestDispatcher, type InvokeResult } from '../local/ingestDispatcher.js';
 import type { S3EventNotification } from '../local/s3Server.js';
-import { cleanUpPreviousRun, ensurePortsFree, freePort, removeState, writeState, type StackState } from '../local/stackState.js';
+import {
+  cleanUpPreviousRun,
+  ensurePortsFree,
+  freePort,
+  removeState,
+  writeState,
+  type StackState,
+} from '../local/stackState.js';
 import { Supervisor } from '../local/supervisor.js';
 import { loadConfig } from '../shared/config.js';
 
@@ -160,7 +167,10 @@ async function main(): Promise<void> {
         probe: async () => {
           const answers = await Promise.all(
             [inner.http, inner.lambda].map((p) =>
-              fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false),
+              fetch(`http://127.0.0.1:${p}/`, { signal: AbortSignal.timeout(1000) }).then(
+                () => true,
+                () => false,
+              ),
             ),
           );
           return answers.every(Boolean);
@@ -175,7 +185,12 @@ async function main(): Promise<void> {
   const functionsUp = (p: number) => () => (supervisor.state('functions') === 'ready' ? `http://127.0.0.1:${p}` : null);
   doors.push(
     await startFrontDoor({ port: ports.http, upstream: functionsUp(inner.http), label: 'the functions' }),
-    await startFrontDoor({ port: ports.lambda, upstream: functionsUp(inner.lambda), label: 'the functions', deadlineMs: 900_000 }),
+    await startFrontDoor({
+      port: ports.lambda,
+      upstream: functionsUp(inner.lambda),
+      label: 'the functions',
+      deadlineMs: 900_000,
+    }),
   );
 
   const reconcileEnv = `VECTOR_DB_URI=s3://vectors/lancedb S3_ENDPOINT=${s3Endpoint} AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER`;

@@ -1,7 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScoreRequestSchema, describeZodError, type Pair } from '../shared/contract.js';
-import { AppError, BadRequestError, PayloadTooLargeError, UnavailableError, toErrorResponse } from '../shared/errors.js';
+import {
+  AppError,
+  BadRequestError,
+  PayloadTooLargeError,
+  UnavailableError,
+  toErrorResponse,
+} from '../shared/errors.js';
 import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
 import type { Log } from '../shared/log.js';
 
@@ -211,7 +217,15 @@ const INVOCATION_PATH = /^\/(invocations|endpoints\/[A-Za-z0-9-]{1,63}\/invocati
  * Error bodies are `{"error": message}`; unexpected failures are logged and answered `{"error": "internal error"}`.
  * @throws RangeError when a limit is not a positive integer or `maxQueuedPairs` is below `maxPairs`
  * @example
- * const server = await startEndpointServer({ encoder, port: 8080, log: console });
+ * const encoder = await LocalCrossEncoder.create({ model: 'Xenova/ms-marco-MiniLM-L-6-v2' });
+ * const server = await startEndpointServer({ encoder, port: 0, log: console }); // 0: any free port
+ * const response = await fetch(`${server.url}/invocations`, {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ pairs: [['What is the plan?', 'We will fight inflation.']] }),
+ * });
+ * console.log(response.status, await response.json()); // 200 { scores: [ <logit> ] }
+ * await server.close();
  */
 export async function startEndpointServer(options: EndpointServerOptions): Promise<EndpointServer> {
   const { encoder, log } = options;

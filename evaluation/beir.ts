@@ -58,7 +58,10 @@ export function loadBeir(dir: string): BeirDataset {
       title: d.title ?? '',
       text: d.text,
     })),
-    queries: readJsonl(path.join(dir, 'queries.jsonl'), QuerySchema).map((q) => ({ id: (q._id ?? q.id)!, text: q.text })),
+    queries: readJsonl(path.join(dir, 'queries.jsonl'), QuerySchema).map((q) => ({
+      id: (q._id ?? q.id)!,
+      text: q.text,
+    })),
     qrels: parseQrels(readFileSync(qrelsFile, 'utf8')),
   };
 }

@@ -75,7 +75,10 @@ async function ingestCorpus(dataset: BeirDataset, deps: EvalDeps, options: EvalO
     // Chunked as ingest chunks (a document within CHUNK_SIZE stays one chunk).
     const split = await Promise.all(
       documents.map((d) =>
-        chunkText(d.title ? `${d.title}\n${d.text}` : d.text, { chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap }),
+        chunkText(d.title ? `${d.title}\n${d.text}` : d.text, {
+          chunkSize: options.chunkSize,
+          chunkOverlap: options.chunkOverlap,
+        }),
       ),
     );
     const vectors = await deps.embedder.embedDocuments(split.flat());
@@ -122,7 +125,12 @@ export async function evaluate(dataset: BeirDataset, deps: EvalDeps, options: Ev
     const rerankStart = performance.now();
     if (options.rerank && deps.crossEncoder && hits.length > 0) {
       const logits = await deps.crossEncoder.score(hits.map((h): Pair => [query.text, h.text]));
-      final = trecOrder(perDocument(hits.map((h, j) => ({ source: h.source, score: logits[j]! })), query.id));
+      final = trecOrder(
+        perDocument(
+          hits.map((h, j) => ({ source: h.source, score: logits[j]! })),
+          query.id,
+        ),
+      );
     }
     final = final.slice(0, options.topN);
     latency.rerank.push(performance.now() - rerankStart);
@@ -141,7 +149,11 @@ export async function evaluate(dataset: BeirDataset, deps: EvalDeps, options: Ev
     settings,
     corpus: { documents: dataset.corpus.length, chunks, ingestSeconds: round(ingestSeconds, 1) },
     queries: { evaluated: queries.length, withoutRelevant: dataset.queries.length - judgedQueries.length },
-    metrics: { ndcg10: round(mean(scores.ndcg), 4), recallK: round(mean(scores.recall), 4), mrr10: round(mean(scores.mrr), 4) },
+    metrics: {
+      ndcg10: round(mean(scores.ndcg), 4),
+      recallK: round(mean(scores.recall), 4),
+      mrr10: round(mean(scores.mrr), 4),
+    },
     latencyMs: {
       embed: summary(latency.embed),
       search: summary(latency.search),

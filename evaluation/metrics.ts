@@ -13,9 +13,7 @@ export interface Scored {
 
 /** trec_eval's order: score descending, ties by id descending (so it never depends on input order). */
 export function trecOrder(results: Scored[]): string[] {
-  return [...results]
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-    .map((r) => r.id);
+  return [...results].sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map((r) => r.id);
 }
 
 const relevant = (judgements: Judgements) => [...judgements.values()].filter((g) => g > 0);

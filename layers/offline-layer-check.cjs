@@ -3,7 +3,8 @@
 // last deploy (DescribeStacks), so `serverless package` fails without network or credentials. This makes an
 // unreachable CloudFormation mean "not deployed yet": layers are packaged anew, with a warning. Deploys are
 // unaffected — they need CloudFormation anyway.
-const UNREACHABLE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|InvalidClientTokenId|UnrecognizedClientException|security token/i;
+const UNREACHABLE =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|InvalidClientTokenId|UnrecognizedClientException|security token/i;
 
 class OfflineLayerCheck {
   constructor(serverless, _options, { log }) {

@@ -116,10 +116,18 @@ export class IngestDispatcher {
       lastError = result.error;
       if (failures > retries) break;
       const delay = retryDelaysMs[Math.min(failures - 1, retryDelaysMs.length - 1)]!;
-      log(`ingest ← ${keys.join(', ')}: failed (${result.error.slice(0, 200)}); retry ${failures} of ${retries} in ${delay} ms`);
+      log(
+        `ingest ← ${keys.join(', ')}: failed (${result.error.slice(0, 200)}); retry ${failures} of ${retries} in ${delay} ms`,
+      );
       await sleep(delay);
     }
     log(`ingest ← ${keys.join(', ')}: FAILED after ${failures} attempt(s): ${lastError.slice(0, 300)}`);
-    await this.#options.onFailure({ time: new Date().toISOString(), keys, attempts: failures, error: lastError, event });
+    await this.#options.onFailure({
+      time: new Date().toISOString(),
+      keys,
+      attempts: failures,
+      error: lastError,
+      event,
+    });
   }
 }

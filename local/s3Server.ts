@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,7 +146,7 @@ function fixAtomicWrites(server: S3rver): void {
   };
   store.getObject = async (bucket, key, options) => {
     const objectPath = store.getResourcePath(bucket, key, 'object');
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(objectPath, 'r');
     } catch (error) {
@@ -177,8 +177,14 @@ function fixAtomicWrites(server: S3rver): void {
  * Starts a real S3-compatible server (s3rver) on loopback with the two fixes LanceDB needs, and real-S3
  * key encoding in its notifications.
  * @example
+ * import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+ *
  * const s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
- * // ... S3Client({ endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials })
+ * const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials, region: 'us-east-1' });
+ * await client.send(new PutObjectCommand({ Bucket: 'documents', Key: 'hello.txt', Body: 'Hello, S3' }));
+ * const object = await client.send(new GetObjectCommand({ Bucket: 'documents', Key: 'hello.txt' }));
+ * console.log(await object.Body?.transformToString()); // Hello, S3
+ * client.destroy();
  * await s3.close();
  */
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {

@@ -100,7 +100,9 @@ export async function ensurePortsFree(
   for (const { port, variable } of ports) {
     while (!(await canListen(port, host))) {
       if (Date.now() > deadline) {
-        throw new Error(`port ${port} (${variable}) is in use by another program; stop it or set ${variable} to a free port`);
+        throw new Error(
+          `port ${port} (${variable}) is in use by another program; stop it or set ${variable} to a free port`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -180,14 +180,18 @@ export class Supervisor {
     if (this.#stopping) return;
     if (running.firstStart) {
       running.state = 'stopped';
-      running.firstStart.reject(new Error(`${running.spec.name} exited (${signal ?? `code ${code}`}) before it was ready`));
+      running.firstStart.reject(
+        new Error(`${running.spec.name} exited (${signal ?? `code ${code}`}) before it was ready`),
+      );
       return;
     }
     const ranMs = Date.now() - running.startedAt;
     running.quickCrashes = ranMs >= this.#options.stableAfterMs ? 0 : running.quickCrashes + 1;
     const delay = Math.min(
       this.#options.maxRestartDelayMs,
-      running.quickCrashes <= 1 ? this.#options.restartDelayMs : this.#options.restartDelayMs * 2 ** (running.quickCrashes - 1),
+      running.quickCrashes <= 1
+        ? this.#options.restartDelayMs
+        : this.#options.restartDelayMs * 2 ** (running.quickCrashes - 1),
     );
     running.state = 'restarting';
     this.#options.write(

@@ -28,7 +28,10 @@ const envSchema = z.object({
   MODEL_CACHE_DIR: z.string().min(1).optional(),
 
   VECTOR_DB_URI: z.string().min(1).default('.data/lancedb'),
-  VECTOR_TABLE: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').default('chunks'),
+  VECTOR_TABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -')
+    .default('chunks'),
   /** How stale a warm query container's view of the table may be, in seconds (0 = check every query). */
   VECTOR_READ_CONSISTENCY_S: z.coerce.number().min(0).max(3600).default(2),
   /** Rows from which the maintenance function builds an ANN (IVF-PQ) vector index; below it search is exact. */
@@ -48,13 +51,21 @@ const envSchema = z.object({
   DOCUMENT_EXTENSIONS: z
     .string()
     .default('.txt,.md')
-    .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
 
   RERANK_BACKEND: z.enum(['local', 'sagemaker', 'none']).default('local'),
   RERANKER_MODEL: z.string().min(1).default('Xenova/ms-marco-MiniLM-L-6-v2'),
   RERANKER_DTYPE: dtype.default('int8'),
   RERANK_BATCH_SIZE: int(1, 1024).default(8),
-  SAGEMAKER_ENDPOINT_NAME: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/).optional(),
+  SAGEMAKER_ENDPOINT_NAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/)
+    .optional(),
   SAGEMAKER_ENDPOINT_URL: z.string().url().optional(),
   SAGEMAKER_CONTENT_HANDLER: z.enum(['pairs', 'tei']).default('pairs'),
   RERANK_TIMEOUT_MS: int(100, 60_000).default(10_000),

@@ -37,7 +37,10 @@ export const QueryRequestSchema = z
     query: z
       .string({ required_error: 'query is required', invalid_type_error: 'query must be a string' })
       .refine((q) => q.trim().length > 0, 'query must not be empty')
-      .refine((q) => q.length <= QUERY_LIMITS.maxQueryChars, `query must be at most ${QUERY_LIMITS.maxQueryChars} characters`),
+      .refine(
+        (q) => q.length <= QUERY_LIMITS.maxQueryChars,
+        `query must be at most ${QUERY_LIMITS.maxQueryChars} characters`,
+      ),
     k: z.number().int().min(1).max(QUERY_LIMITS.maxK).optional(),
     topN: z.number().int().min(1).max(QUERY_LIMITS.maxK).optional(),
     filter: z

@@ -100,13 +100,21 @@ export class TransformersEmbedder extends Embeddings implements Embedder {
     const vectors = new Array<number[]>(texts.length);
     const lengths = encoded.map((e) => e.inputIds.length);
     for (const indices of lengthSortedBatches(lengths, this.#batchSize)) {
-      const batch = padBatch(indices.map((i) => encoded[i]!), tokenizer.padId);
+      const batch = padBatch(
+        indices.map((i) => encoded[i]!),
+        tokenizer.padId,
+      );
       const { data, dims } = await this.#model.run(batch, 'last_hidden_state');
       const dim = dims[2]!;
       const pooled =
         this.#pooling === 'cls'
           ? clsPool(data, batch.batchSize, batch.seqLen, dim)
-          : meanPool(data, indices.map((i) => lengths[i]!), batch.seqLen, dim);
+          : meanPool(
+              data,
+              indices.map((i) => lengths[i]!),
+              batch.seqLen,
+              dim,
+            );
       indices.forEach((original, row) => {
         vectors[original] = Array.from(this.#normalize ? l2Normalize(pooled[row]!) : pooled[row]!);
       });

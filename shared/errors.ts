@@ -90,9 +90,14 @@ export function statusOf(error: unknown): number {
 }
 
 /** `{status, headers, body}` for an error, with the body `{"error": message}` and no stack or path in it. */
-export function toErrorResponse(error: unknown): { status: number; headers: Record<string, string>; body: { error: string } } {
+export function toErrorResponse(error: unknown): {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string };
+} {
   const headers: Record<string, string> = {};
-  if (error instanceof AppError && error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof AppError && error.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(error.retryAfterSeconds);
   return { status: statusOf(error), headers, body: { error: publicMessage(error) } };
 }
 

@@ -5,7 +5,15 @@
 export * from './contract.js';
 export * from './errors.js';
 export { loadConfig, type Config } from './config.js';
-export type { ChunkInput, ChunkReader, ChunkWriter, DocumentReader, Embedder, SearchHit, SearchOptions } from './ports.js';
+export type {
+  ChunkInput,
+  ChunkReader,
+  ChunkWriter,
+  DocumentReader,
+  Embedder,
+  SearchHit,
+  SearchOptions,
+} from './ports.js';
 export { chunkText, splitText, type SplitOptions } from './splitter.js';
 export { TransformersEmbedder, type TransformersEmbedderOptions } from './embedder.js';
 export { LanceStore, lanceStorageOptions, type LanceStoreOptions, type Metric } from './store.js';

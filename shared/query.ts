@@ -37,7 +37,14 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
  * The two-stage query: retrieve the top-k chunks (vector search by default, or BM25 / hybrid), rerank them with
  * the cross-encoder and return the top-n, each with its rerank score and its retrieval rank and score.
  * @example
- * const { results } = await answerQuery({ query: 'What is the plan for the economy?' }, deps);
+ * const config = loadConfig(); // models, VECTOR_DB_URI, RERANK_BACKEND, … from the environment
+ * configureModelHub(config.models);
+ * const services = createServices(config);
+ * const document = new TextEncoder().encode('We will fight inflation and bring jobs back home.');
+ * await indexDocument('notes.txt', document, await ingestDeps(services, config, console));
+ * const request = { query: 'What is the plan for the economy?' };
+ * const { results } = await answerQuery(request, await queryDeps(services, config, console));
+ * console.log(results.map((result) => result.source)); // [ 'notes.txt' ]
  */
 export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promise<QueryResponse> {
   // A topN without k asks for that many results: retrieve at least as many candidates. An explicit k below

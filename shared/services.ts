@@ -37,7 +37,8 @@ export async function createCrossEncoder(config: Config): Promise<CrossEncoder |
     case 'local':
       return createLocalCrossEncoder(config);
     case 'sagemaker':
-      if (!config.rerank.endpointName) throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
+      if (!config.rerank.endpointName)
+        throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
       return new SageMakerCrossEncoder({
         endpointName: config.rerank.endpointName,
         endpointUrl: config.rerank.endpointUrl,

@@ -127,7 +127,11 @@ function tableSchema(dimension: number, embeddingModel: string, metric: Metric):
   );
 }
 
-async function openOrCreate(db: lancedb.Connection, name: string, schema: () => Promise<Schema>): Promise<lancedb.Table> {
+async function openOrCreate(
+  db: lancedb.Connection,
+  name: string,
+  schema: () => Promise<Schema>,
+): Promise<lancedb.Table> {
   if ((await db.tableNames()).includes(name)) return db.openTable(name);
   try {
     return await db.createEmptyTable(name, await schema(), { mode: 'create', existOk: true });
@@ -139,17 +143,26 @@ async function openOrCreate(db: lancedb.Connection, name: string, schema: () => 
 }
 
 /** Refuses a table made for another model, dimension or metric, naming what differs and the way out. */
-function checkCompatible(name: string, existing: Schema, options: LanceStoreOptions, dimension: number | undefined): void {
+function checkCompatible(
+  name: string,
+  existing: Schema,
+  options: LanceStoreOptions,
+  dimension: number | undefined,
+): void {
   const vectorField = existing.fields.find((f) => f.name === 'vector');
   const existingDim = (vectorField?.type as FixedSizeList | undefined)?.listSize;
   const existingModel = existing.metadata.get('embedding_model');
   const existingMetric = existing.metadata.get('metric');
   const problems = [
-    ...(dimension !== undefined && existingDim !== dimension ? [`${existingDim}-d vectors, configured ${dimension}-d`] : []),
+    ...(dimension !== undefined && existingDim !== dimension
+      ? [`${existingDim}-d vectors, configured ${dimension}-d`]
+      : []),
     ...(existingModel && existingModel !== options.embeddingModel
       ? [`vectors of ${existingModel}, configured ${options.embeddingModel}`]
       : []),
-    ...(existingMetric && existingMetric !== options.metric ? [`metric ${existingMetric}, configured VECTOR_METRIC=${options.metric}`] : []),
+    ...(existingMetric && existingMetric !== options.metric
+      ? [`metric ${existingMetric}, configured VECTOR_METRIC=${options.metric}`]
+      : []),
   ];
   if (problems.length > 0) {
     throw new StoreMismatchError(
@@ -189,7 +202,8 @@ async function readOrUnavailable<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (isTransientStoreError(error)) throw new StoreUnavailableError('the vector store is temporarily unavailable', { cause: error });
+    if (isTransientStoreError(error))
+      throw new StoreUnavailableError('the vector store is temporarily unavailable', { cause: error });
     throw error;
   }
 }
@@ -229,8 +243,15 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
 /**
  * LanceDB table of chunks: `id, text, vector, source, source_id, chunk, content_hash`.
  * @example
- * const store = await LanceStore.open({ uri: 's3://vectors/db', embeddingModel: 'Xenova/all-MiniLM-L6-v2',
- *   dimension: 384, metric: 'cosine', storageOptions: { region: 'eu-west-1' } });
+ * const embedder = await TransformersEmbedder.create({ model: 'Xenova/all-MiniLM-L6-v2' });
+ * // On S3: uri 's3://vectors/db' with storageOptions: lanceStorageOptions({ region: 'eu-west-1' }).
+ * const store = await LanceStore.open({ uri: '.data/lancedb', embeddingModel: embedder.modelId,
+ *   dimension: embedder.dimension, metric: 'cosine' });
+ * const text = 'We will fight inflation.';
+ * const [vector] = await embedder.embedDocuments([text]);
+ * await store.replaceSource('notes.txt', 'v1', [{ text, vector }]); // 'v1': the content hash ingestion compares
+ * const hits = await store.search(await embedder.embedQuery('What is the plan?'), { limit: 3 });
+ * console.log(hits.map((hit) => hit.source)); // [ 'notes.txt' ]
  */
 export class LanceStore implements ChunkReader, ChunkWriter {
   readonly #table: lancedb.Table;
@@ -258,7 +279,8 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     const name = options.table ?? 'chunks';
     const dimensionOf = async (): Promise<number> => {
       const { dimension } = options;
-      if (dimension === undefined) throw new StoreMismatchError(`table "${name}" does not exist yet; the first ingest creates it`);
+      if (dimension === undefined)
+        throw new StoreMismatchError(`table "${name}" does not exist yet; the first ingest creates it`);
       return typeof dimension === 'number' ? dimension : dimension();
     };
     let createdWith: number | undefined;

@@ -41,7 +41,13 @@ export class StackProcess {
   constructor(settings: StackSettings, extraEnv: Record<string, string> = {}) {
     this.child = spawn('npm', ['start'], {
       detached: true,
-      env: { ...process.env, ...fixtureEnv({ RERANKER_DTYPE: 'fp32' }), ...settings, POWERTOOLS_LOG_LEVEL: 'WARN', ...extraEnv },
+      env: {
+        ...process.env,
+        ...fixtureEnv({ RERANKER_DTYPE: 'fp32' }),
+        ...settings,
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -55,7 +61,11 @@ export class StackProcess {
 
   /** Resolves with the match once the output shows `pattern`. */
   waitFor(pattern: RegExp, timeoutMs = 150_000, from = 0): Promise<RegExpMatchArray> {
-    return until(async () => this.output.slice(from).match(pattern) ?? undefined, timeoutMs, () => `${pattern} in:\n${this.output.slice(-3000)}`);
+    return until(
+      async () => this.output.slice(from).match(pattern) ?? undefined,
+      timeoutMs,
+      () => `${pattern} in:\n${this.output.slice(-3000)}`,
+    );
   }
 
   /** Stops the stack as Ctrl-C does, then makes sure nothing of its group is left. */

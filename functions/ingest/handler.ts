@@ -26,7 +26,9 @@ export class IngestFailedError extends AppError {
     readonly errors: { key: string; error: unknown }[],
     records: number,
   ) {
-    super(`${errors.length} of ${records} record(s) failed: ${errors.map((e) => e.key).join(', ')}`, { cause: errors[0]?.error });
+    super(`${errors.length} of ${records} record(s) failed: ${errors.map((e) => e.key).join(', ')}`, {
+      cause: errors[0]?.error,
+    });
   }
 }
 
@@ -67,7 +69,9 @@ async function ingestHandler(event: unknown, _context: Context): Promise<{ outco
   }
   // Each write adds fragments; compact once they pile up so queries stay fast.
   if (outcomes.some((o) => o.action === 'indexed' || o.action === 'deleted')) {
-    await store.optimizeIfFragmented().catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
+    await store
+      .optimizeIfFragmented()
+      .catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
   }
   if (failures.length > 0) throw new IngestFailedError(failures, parsed.data.Records.length);
   return { outcomes };

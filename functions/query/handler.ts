@@ -26,7 +26,8 @@ async function runQuery(payload: unknown): Promise<QueryResponse> {
 
 /** Logs a failed query once: a refusal (4xx/503) as a warning with its reason, anything else as an error. */
 function logFailure(error: unknown): void {
-  if (statusOf(error) < 500 || statusOf(error) === 503) logger.warn('query refused', { reason: (error as Error).message });
+  if (statusOf(error) < 500 || statusOf(error) === 503)
+    logger.warn('query refused', { reason: (error as Error).message });
   else logger.error('query failed', { error: error as Error });
 }
 

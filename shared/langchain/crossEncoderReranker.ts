@@ -15,10 +15,20 @@ export interface CrossEncoderRerankerOptions {
  * `CrossEncoderReranker`. Use it inside `ContextualCompressionRetriever` with any base retriever. Returns
  * new Document objects with `metadata.relevanceScore` (the raw logit); the input documents are not mutated.
  * @example
+ * import { ContextualCompressionRetriever } from '@langchain/classic/retrievers/contextual_compression';
+ * import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
+ * import { LocalCrossEncoder } from 'rerank-pipeline';
+ * import { CrossEncoderReranker, TransformersEmbedder } from 'rerank-pipeline/langchain';
+ *
+ * const embeddings = await TransformersEmbedder.create({ model: 'Xenova/all-MiniLM-L6-v2' });
+ * const texts = ['We will fight inflation.', 'The weather was mild.', 'Jobs are coming back.'];
+ * const vectorStore = await MemoryVectorStore.fromTexts(texts, {}, embeddings);
  * const retriever = new ContextualCompressionRetriever({
- *   baseCompressor: new CrossEncoderReranker({ model: await LocalCrossEncoder.create({ model: 'Xenova/ms-marco-MiniLM-L-6-v2' }), topN: 3 }),
+ *   baseCompressor: new CrossEncoderReranker({ model: await LocalCrossEncoder.create({ model: 'Xenova/ms-marco-MiniLM-L-6-v2' }), topN: 2 }),
  *   baseRetriever: vectorStore.asRetriever({ k: 20 }),
  * });
+ * const documents = await retriever.invoke('What is the plan for the economy?');
+ * console.log(documents.length); // 2, best first, each with metadata.relevanceScore
  */
 export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly model: CrossEncoder;

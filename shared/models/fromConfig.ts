@@ -20,5 +20,9 @@ export function createEmbedder(config: Config): Promise<TransformersEmbedder> {
 
 /** The in-process cross-encoder the configuration names (RERANKER_MODEL / _DTYPE, RERANK_BATCH_SIZE). */
 export function createLocalCrossEncoder(config: Config): Promise<LocalCrossEncoder> {
-  return LocalCrossEncoder.create({ model: config.rerank.model, dtype: config.rerank.dtype, batchSize: config.rerank.batchSize });
+  return LocalCrossEncoder.create({
+    model: config.rerank.model,
+    dtype: config.rerank.dtype,
+    batchSize: config.rerank.batchSize,
+  });
 }

@@ -28,7 +28,8 @@ export const pairsContentHandler: ContentHandler = {
   encode: (pairs) => JSON.stringify({ pairs }),
   decode(body, pairs) {
     const parsed = ScoreResponseSchema.safeParse(parseJson(body));
-    if (!parsed.success) throw new ContractError(`endpoint response is not {"scores": number[]}: ${body.slice(0, 200)}`);
+    if (!parsed.success)
+      throw new ContractError(`endpoint response is not {"scores": number[]}: ${body.slice(0, 200)}`);
     if (parsed.data.scores.length !== pairs.length) {
       throw new ContractError(`endpoint returned ${parsed.data.scores.length} scores for ${pairs.length} pairs`);
     }

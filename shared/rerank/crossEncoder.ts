@@ -43,7 +43,11 @@ export interface RankedIndex {
 
 /**
  * Scores `documents` against `query` and returns indices sorted best first (stable for ties), at most `topN`.
- * @example const top = await rerank(encoder, 'plan for the economy?', chunks.map(c => c.text), 3);
+ * @example
+ * const encoder = await LocalCrossEncoder.create({ model: 'Xenova/ms-marco-MiniLM-L-6-v2' });
+ * const chunks = ['We will fight inflation.', 'The weather was mild.', 'Jobs are coming back.'];
+ * const top = await rerank(encoder, 'What is the plan for the economy?', chunks, 2);
+ * for (const { index, score } of top) console.log(sigmoid(score).toFixed(3), chunks[index]); // best first
  */
 export async function rerank(
   encoder: CrossEncoder,
@@ -62,9 +66,7 @@ export async function rerank(
 
 /** Indices sorted by descending score; ties keep their input (retrieval) order. */
 export function rankByScore(scores: number[]): RankedIndex[] {
-  return scores
-    .map((score, index) => ({ index, score }))
-    .sort((a, b) => b.score - a.score || a.index - b.index);
+  return scores.map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score || a.index - b.index);
 }
 
 /** The sigmoid of a logit, as sentence-transformers reports one-label cross-encoder scores by default. */

@@ -26,7 +26,12 @@ export interface LocalCrossEncoderOptions {
  * the "relevant" class (index 1) of a two-label head — as LangChain's HuggingFaceCrossEncoder reads it —
  * or `labelIndex` when given.
  */
-export function relevanceLogits(logits: ArrayLike<number>, rows: number, labels: number, labelIndex?: number): number[] {
+export function relevanceLogits(
+  logits: ArrayLike<number>,
+  rows: number,
+  labels: number,
+  labelIndex?: number,
+): number[] {
   const label = labelIndex ?? (labels === 1 ? 0 : 1);
   if (label >= labels) throw new Error(`label index ${label} is out of range for ${labels} labels`);
   return Array.from({ length: rows }, (_, row) => logits[row * labels + label]!);
@@ -105,18 +110,30 @@ export class LocalCrossEncoder implements CrossEncoder {
 
   #encodePair([query, passage]: Pair): Encoded {
     const { tokenizer } = this.#model;
-    return encodePair(tokenizer.encodeText(query), tokenizer.encodeText(passage), tokenizer.template, tokenizer.maxLength);
+    return encodePair(
+      tokenizer.encodeText(query),
+      tokenizer.encodeText(passage),
+      tokenizer.template,
+      tokenizer.maxLength,
+    );
   }
 
   /** Length-sorted batches over all rows (the same batches as one synchronous pass, so the same scores). */
   async #runBatches(encoded: Encoded[], { signal, onBatch }: ScoreOptions): Promise<number[]> {
     const { tokenizer } = this.#model;
     const scores = new Array<number>(encoded.length);
-    const batches = lengthSortedBatches(encoded.map((e) => e.inputIds.length), this.#batchSize, this.#maxBatchTokens);
+    const batches = lengthSortedBatches(
+      encoded.map((e) => e.inputIds.length),
+      this.#batchSize,
+      this.#maxBatchTokens,
+    );
     for (const [position, indices] of batches.entries()) {
       await yieldToEventLoop();
       signal?.throwIfAborted();
-      const batch = padBatch(indices.map((i) => encoded[i]!), tokenizer.padId);
+      const batch = padBatch(
+        indices.map((i) => encoded[i]!),
+        tokenizer.padId,
+      );
       const { data, dims } = await this.#model.run(batch, 'logits');
       const column = relevanceLogits(data, batch.batchSize, dims[1] ?? 1, this.#labelIndex);
       indices.forEach((original, row) => {

@@ -29,12 +29,7 @@ export interface SageMakerCrossEncoderOptions {
 }
 
 /** Splits pairs into consecutive groups bounded by count and encoded size. */
-export function splitRequests(
-  pairs: Pair[],
-  handler: ContentHandler,
-  maxPairs: number,
-  maxBytes: number,
-): Pair[][] {
+export function splitRequests(pairs: Pair[], handler: ContentHandler, maxPairs: number, maxBytes: number): Pair[][] {
   const bytes = (group: Pair[]) => Buffer.byteLength(handler.encode(group));
   const groups: Pair[][] = [];
   let current: Pair[] = [];
@@ -87,7 +82,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * payload limit, sends them concurrently, retries throttling/5xx with jittered backoff, and enforces one
  * deadline for the whole call.
  * @example
- * const encoder = new SageMakerCrossEncoder({ endpointName: 'bge-reranker-base' });
+ * const encoder = new SageMakerCrossEncoder({
+ *   endpointName: 'bge-reranker-base',
+ *   endpointUrl: process.env.SAGEMAKER_ENDPOINT_URL, // a local endpoint server (npm run endpoint); unset on AWS
+ * });
  * const scores = await encoder.score([['What is the plan?', 'We will fight inflation.']]);
  */
 export class SageMakerCrossEncoder implements CrossEncoder {
@@ -141,7 +139,9 @@ export class SageMakerCrossEncoder implements CrossEncoder {
       if (error instanceof RerankUnavailableError) throw error;
       if (signal.aborted) {
         throw new RerankUnavailableError(
-          deadline.aborted ? `endpoint ${this.#endpointName} missed the ${this.#timeoutMs} ms deadline` : 'scoring aborted',
+          deadline.aborted
+            ? `endpoint ${this.#endpointName} missed the ${this.#timeoutMs} ms deadline`
+            : 'scoring aborted',
           { cause: error },
         );
       }

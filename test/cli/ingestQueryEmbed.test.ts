@@ -25,7 +25,9 @@ describe('npm run embed', () => {
     const result = cli('embed', ['--model', 'tiny-embed', '--dtype', 'fp32'], JSON.stringify(reference.texts));
     expect(result.status).toBe(0);
     const vectors = JSON.parse(result.stdout) as number[][];
-    vectors.forEach((v, i) => expect(maxAbsDiff(v, reference.models['tiny-embed']!.torch_mean_normalized![i]!)).toBeLessThan(1e-4));
+    vectors.forEach((v, i) =>
+      expect(maxAbsDiff(v, reference.models['tiny-embed']!.torch_mean_normalized![i]!)).toBeLessThan(1e-4),
+    );
   });
 
   it('refuses input that is not a JSON array of strings', () => {
@@ -71,7 +73,9 @@ describe('npm run ingest and npm run query', () => {
 /** The CLI in a child process, asynchronously: the local S3 server it talks to runs in this process. */
 function cliAsync(script: string, args: string[], env: Record<string, string>) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('npx', ['tsx', `cli/${script}.ts`, ...args], { env: { ...process.env, ...fixtureEnv(), ...env } });
+    const child = spawn('npx', ['tsx', `cli/${script}.ts`, ...args], {
+      env: { ...process.env, ...fixtureEnv(), ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -83,7 +87,12 @@ function cliAsync(script: string, args: string[], env: Record<string, string>) {
 describe('npm run ingest -- --reconcile', () => {
   it('indexes objects the index missed and deletes indexed documents whose object is gone', async () => {
     const s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
-    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: s3.credentials,
+    });
     const env = {
       VECTOR_DB_URI: 's3://vectors/lancedb',
       S3_ENDPOINT: s3.endpoint,
@@ -91,7 +100,8 @@ describe('npm run ingest -- --reconcile', () => {
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
     };
-    const put = (key: string, body: string) => client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body }));
+    const put = (key: string, body: string) =>
+      client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body }));
     try {
       await put('docs/kept.txt', 'A document that stays.');
       await put('docs/removed.txt', 'A document deleted while no event reached the index.');
@@ -105,7 +115,9 @@ describe('npm run ingest -- --reconcile', () => {
       await put('docs/new.txt', 'A document uploaded while the ingest function was down.');
       const second = await cliAsync('ingest', ['--reconcile', 's3://documents/docs/'], env);
       expect(second.status).toBe(0);
-      expect(second.stdout).toMatch(/3 document\(s\): 1 indexed \(1 chunks\), 1 unchanged, 1 deleted, 0 skipped .*\(2 chunks in total\)/);
+      expect(second.stdout).toMatch(
+        /3 document\(s\): 1 indexed \(1 chunks\), 1 unchanged, 1 deleted, 0 skipped .*\(2 chunks in total\)/,
+      );
     } finally {
       client.destroy();
       await s3.close();

@@ -70,12 +70,19 @@ async function tableReader(): Promise<LanceStore> {
     dimension: 128,
     metric: 'cosine',
     readConsistencySeconds: 0,
-    storageOptions: { endpoint: s3Url, allowHttp: 'true', region: 'us-east-1', awsAccessKeyId: 'S3RVER', awsSecretAccessKey: 'S3RVER' },
+    storageOptions: {
+      endpoint: s3Url,
+      allowHttp: 'true',
+      region: 'us-east-1',
+      awsAccessKeyId: 'S3RVER',
+      awsSecretAccessKey: 'S3RVER',
+    },
   });
   return reader;
 }
 
-const partPid = (name: string) => (JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackState).parts[name]!;
+const partPid = (name: string) =>
+  (JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackState).parts[name]!;
 
 /** A document every test that queries or restarts the stack can count on, indexed before the tests. */
 const SEEDED = 'docs/sotu.txt';
@@ -88,7 +95,9 @@ describe('npm start (local stack)', () => {
 
   it('makes an upload searchable through POST /query', async () => {
     const key = 'docs/uploaded.txt';
-    expect((await upload(key, 'An uploaded document about the plan for the economy and its bridges.')).status).toBe(200);
+    expect((await upload(key, 'An uploaded document about the plan for the economy and its bridges.')).status).toBe(
+      200,
+    );
     const answer = await searchable(key);
     expect(answer.body.reranked).toBe(true);
     expect(answer.body.results!.map((r) => r.source)).toEqual([key]);
@@ -105,35 +114,46 @@ describe('npm start (local stack)', () => {
     expect(stack.output).not.toMatch(/did not self-register/);
   });
 
-  it.each([1, 2, 3])('indexes every document of 8 parallel writers × 50 exactly once (run %i)', async (run) => {
-    const words = 'inflation bridges jobs energy vaccines chips ports housing childcare taxes'.split(' ');
-    const docs = Array.from({ length: 400 }, (_, i) => {
-      const length = 2048 + ((i * 37) % 1024); // 2–3 KB
-      let text = `Run ${run} document ${i}.`;
-      for (let w = 0; text.length < length; w++) text += ` ${words[(i + w * 7) % words.length]}${w % 13 === 0 ? '.\n\n' : ''}`;
-      return { key: `docs/parallel-${run}/doc-${String(i).padStart(3, '0')}.txt`, text: text.slice(0, length) };
-    });
-    const splitter = new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 });
-    const expected = await Promise.all(docs.map(async (d) => (await splitter.splitText(d.text)).filter((c) => c.trim()).length));
+  it.each([1, 2, 3])(
+    'indexes every document of 8 parallel writers × 50 exactly once (run %i)',
+    async (run) => {
+      const words = 'inflation bridges jobs energy vaccines chips ports housing childcare taxes'.split(' ');
+      const docs = Array.from({ length: 400 }, (_, i) => {
+        const length = 2048 + ((i * 37) % 1024); // 2–3 KB
+        let text = `Run ${run} document ${i}.`;
+        for (let w = 0; text.length < length; w++)
+          text += ` ${words[(i + w * 7) % words.length]}${w % 13 === 0 ? '.\n\n' : ''}`;
+        return { key: `docs/parallel-${run}/doc-${String(i).padStart(3, '0')}.txt`, text: text.slice(0, length) };
+      });
+      const splitter = new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 });
+      const expected = await Promise.all(
+        docs.map(async (d) => (await splitter.splitText(d.text)).filter((c) => c.trim()).length),
+      );
 
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < docs.length) {
-          const doc = docs[next++]!;
-          expect((await upload(doc.key, doc.text)).status).toBe(200);
-        }
-      }),
-    );
-    // Every delivered event logs one line (done or FAILED); polling the table instead would load the S3 server.
-    const delivered = () => stack.output.split(`ingest ← documents/docs/parallel-${run}/`).length - 1;
-    await until(async () => (delivered() >= docs.length ? true : undefined), 180_000, () => `${docs.length} deliveries of run ${run}, got ${delivered()}`);
-    await sleep(1000); // anything late (a duplicate) would land now
-    const store = await tableReader();
-    const counts = await Promise.all(docs.map((d) => store.count(d.key)));
-    expect(counts).toEqual(expected);
-    expect(stack.output).not.toMatch(/FAILED after/);
-  }, 240_000);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < docs.length) {
+            const doc = docs[next++]!;
+            expect((await upload(doc.key, doc.text)).status).toBe(200);
+          }
+        }),
+      );
+      // Every delivered event logs one line (done or FAILED); polling the table instead would load the S3 server.
+      const delivered = () => stack.output.split(`ingest ← documents/docs/parallel-${run}/`).length - 1;
+      await until(
+        async () => (delivered() >= docs.length ? true : undefined),
+        180_000,
+        () => `${docs.length} deliveries of run ${run}, got ${delivered()}`,
+      );
+      await sleep(1000); // anything late (a duplicate) would land now
+      const store = await tableReader();
+      const counts = await Promise.all(docs.map((d) => store.count(d.key)));
+      expect(counts).toEqual(expected);
+      expect(stack.output).not.toMatch(/FAILED after/);
+    },
+    240_000,
+  );
 
   it.each(['s3', 'endpoint', 'functions'])(
     'answers 200 or a clear 503 while %s is killed with SIGKILL, and brings it back within 10 s',
@@ -185,11 +205,20 @@ describe('npm start (local stack)', () => {
   }, 60_000);
 
   it('stops every part on Ctrl-C and frees the ports', async () => {
-    const parts = Object.values((JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackState).parts);
+    const parts = Object.values(
+      (JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackState).parts,
+    );
     process.kill(-stack.pid, 'SIGINT');
     await stack.exited;
-    await until(async () => (parts.some(groupAlive) || groupAlive(stack.pid) ? undefined : true), 15_000, () => 'parts gone');
-    const refused = await fetch(`http://127.0.0.1:${settings.HTTP_PORT}/query`).then(() => false, () => true);
+    await until(
+      async () => (parts.some(groupAlive) || groupAlive(stack.pid) ? undefined : true),
+      15_000,
+      () => 'parts gone',
+    );
+    const refused = await fetch(`http://127.0.0.1:${settings.HTTP_PORT}/query`).then(
+      () => false,
+      () => true,
+    );
     expect(refused).toBe(true);
   }, 60_000);
 });

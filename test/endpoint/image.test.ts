@@ -53,7 +53,9 @@ afterAll(() => {
 describe('endpoint image (build.sh + serve)', () => {
   it('bundles the server into one file and only the Linux x64 onnxruntime', () => {
     expect(readFileSync(path.join(out, 'endpoint.cjs'), 'utf8').length).toBeGreaterThan(1000);
-    const platforms = spawnSync('ls', [path.join(out, 'node_modules/onnxruntime-node/bin/napi-v3')], { encoding: 'utf8' });
+    const platforms = spawnSync('ls', [path.join(out, 'node_modules/onnxruntime-node/bin/napi-v3')], {
+      encoding: 'utf8',
+    });
     expect(platforms.stdout.trim()).toBe('linux');
   });
 

@@ -28,7 +28,12 @@ describe('loadBeir', () => {
     const dataset = loadBeir(SAMPLE);
     expect(dataset.corpus).toHaveLength(11);
     expect(dataset.queries).toHaveLength(6);
-    expect(dataset.qrels.get('q1')).toEqual(new Map([['d2', 2], ['d9', 1]]));
+    expect(dataset.qrels.get('q1')).toEqual(
+      new Map([
+        ['d2', 2],
+        ['d9', 1],
+      ]),
+    );
   });
 });
 

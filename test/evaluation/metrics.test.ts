@@ -15,7 +15,14 @@ describe('ndcgAt', () => {
 
   it('uses linear gain for graded qrels', () => {
     // DCG = 1/log2(2) + 2/log2(3) = 1 + 1.2618595; ideal = 2/1 + 1/log2(3) = 2 + 0.6309298
-    const value = ndcgAt(['b', 'a'], judged([['a', 2], ['b', 1]]), 10);
+    const value = ndcgAt(
+      ['b', 'a'],
+      judged([
+        ['a', 2],
+        ['b', 1],
+      ]),
+      10,
+    );
     expect(value).toBeCloseTo((1 + 2 / Math.log2(3)) / (2 + 1 / Math.log2(3)), 12);
     expect(value).toBeCloseTo(0.8597186, 6);
   });
@@ -26,7 +33,16 @@ describe('ndcgAt', () => {
   });
 
   it('ignores judged-irrelevant (grade 0) documents', () => {
-    expect(ndcgAt(['z', 'a'], judged([['z', 0], ['a', 1]]), 10)).toBeCloseTo(1 / Math.log2(3), 12);
+    expect(
+      ndcgAt(
+        ['z', 'a'],
+        judged([
+          ['z', 0],
+          ['a', 1],
+        ]),
+        10,
+      ),
+    ).toBeCloseTo(1 / Math.log2(3), 12);
   });
 
   it('is 0 for a query without relevant documents', () => {

@@ -35,7 +35,10 @@ beforeAll(async () => {
   store = await LanceStore.open({ uri: dir, embeddingModel: 'tiny-embed', dimension: 128, metric: 'cosine' });
   // 30 small writes of 10 chunks: 300 rows in 30 fragments, as many single-document ingests leave them.
   for (let d = 0; d < 30; d++) {
-    const chunks = Array.from({ length: 10 }, (_, c) => ({ text: `document ${d} chunk ${c}`, vector: vector(d * 10 + c + 1) }));
+    const chunks = Array.from({ length: 10 }, (_, c) => ({
+      text: `document ${d} chunk ${c}`,
+      vector: vector(d * 10 + c + 1),
+    }));
     await store.replaceSource(`doc-${d}.txt`, `hash-${d}`, chunks);
   }
   // The handler reads its config at import: stub the environment first, import a fresh copy after.

@@ -32,7 +32,10 @@ const NODE_RUNTIME_DEPRECATION: Record<string, string> = {
 function expectSupportedRuntime(runtime: unknown): void {
   expect(Object.keys(NODE_RUNTIME_DEPRECATION)).toContain(runtime);
   const deprecated = new Date(`${NODE_RUNTIME_DEPRECATION[runtime as string]!}T00:00:00Z`);
-  expect(deprecated.getTime(), `${String(runtime)} is deprecated since ${NODE_RUNTIME_DEPRECATION[runtime as string]}`).toBeGreaterThan(Date.now());
+  expect(
+    deprecated.getTime(),
+    `${String(runtime)} is deprecated since ${NODE_RUNTIME_DEPRECATION[runtime as string]}`,
+  ).toBeGreaterThan(Date.now());
 }
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -83,11 +86,11 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (offline)', () => {
   it('declares the three functions on supported runtimes, their two layers, the DLQ and the IAM-authorised API route', () => {
-    expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual([
-      'IngestLambdaFunction',
-      'MaintainLambdaFunction',
-      'QueryLambdaFunction',
-    ]);
+    expect(
+      ofType('AWS::Lambda::Function')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['IngestLambdaFunction', 'MaintainLambdaFunction', 'QueryLambdaFunction']);
     expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
     expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
     for (const [, fn] of ofType('AWS::Lambda::Function')) expectSupportedRuntime(fn.Properties.Runtime);
@@ -102,11 +105,15 @@ describe('serverless package (offline)', () => {
 
   it('sends created and removed events under the documents prefix to ingest', () => {
     const bucket = ofType('AWS::S3::Bucket').find(([, b]) => b.Properties.NotificationConfiguration)![1];
-    const configs = (bucket.Properties.NotificationConfiguration as { LambdaConfigurations: { Event: string; Filter: unknown }[] })
-      .LambdaConfigurations;
+    const configs = (
+      bucket.Properties.NotificationConfiguration as { LambdaConfigurations: { Event: string; Filter: unknown }[] }
+    ).LambdaConfigurations;
     expect(new Set(configs.map((c) => c.Event))).toEqual(new Set(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']));
     for (const c of configs) expect(JSON.stringify(c.Filter)).toContain('"Name":"prefix","Value":"docs/"');
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({
+      BlockPublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
   });
 
   it('routes failed async ingests to the SQS dead-letter queue', () => {
@@ -136,7 +143,8 @@ describe('serverless package (offline)', () => {
   it('lets ingest read documents and write vectors, and query only read vectors and invoke its endpoint', () => {
     const ingest = statementsOf('IngestRole');
     const query = statementsOf('QueryRole');
-    const allowed = (ss: Statement[], action: string) => ss.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+    const allowed = (ss: Statement[], action: string) =>
+      ss.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(allowed(ingest, 's3:GetObject').join()).toContain('documents/docs/*');
     expect(allowed(ingest, 's3:PutObject').join()).toContain('vectors/lancedb/*');
     expect(allowed(query, 's3:PutObject')).toEqual([]);

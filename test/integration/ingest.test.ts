@@ -33,7 +33,12 @@ beforeAll(async () => {
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
   handler = (await import('../../functions/ingest/handler.js')).handler as unknown as Handler;
-  client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: s3.credentials });
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: s3.credentials,
+  });
   // A reader of the same table, as the query function would open it.
   const { TransformersEmbedder } = await import('../../shared/embedder.js');
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
@@ -76,7 +81,8 @@ async function storedChunks(source: string): Promise<string[]> {
   return hits.sort((a, b) => a.chunk - b.chunk).map((h) => h.text);
 }
 
-const chunksOf = async (text: string) => new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(text);
+const chunksOf = async (text: string) =>
+  new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(text);
 
 /** The key of the bundled S3 event fixtures (URL-encoded in them as real S3 sends it). */
 const FIXTURE_KEY = 'docs/state of the union.txt';
@@ -183,7 +189,7 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
     expect(await store.count()).toBe(before);
   });
 
-  it.each(['docs/with space.txt', 'docs/plus+sign.txt', 'docs/ünïcödé 東京.md', "docs/quote's \"x\".txt"])(
+  it.each(['docs/with space.txt', 'docs/plus+sign.txt', 'docs/ünïcödé 東京.md', 'docs/quote\'s "x".txt'])(
     'ingests and filters the key %s exactly',
     async (key) => {
       const { outcomes } = await ingest(await change(key, `Text of ${key}.`));

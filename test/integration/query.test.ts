@@ -67,9 +67,21 @@ beforeAll(async () => {
     embeddingModel: 'tiny-embed',
     dimension: embedder.dimension,
     metric: 'cosine',
-    storageOptions: { endpoint: s3.endpoint, allowHttp: 'true', region: 'us-east-1', awsAccessKeyId: 'S3RVER', awsSecretAccessKey: 'S3RVER' },
+    storageOptions: {
+      endpoint: s3.endpoint,
+      allowHttp: 'true',
+      region: 'us-east-1',
+      awsAccessKeyId: 'S3RVER',
+      awsSecretAccessKey: 'S3RVER',
+    },
   });
-  const deps = { store, embedder, log: silentLog, rules: { extensions: ['.txt'], maxBytes: 1e7 }, split: { chunkSize: 500, chunkOverlap: 100 } };
+  const deps = {
+    store,
+    embedder,
+    log: silentLog,
+    rules: { extensions: ['.txt'], maxBytes: 1e7 },
+    split: { chunkSize: 500, chunkOverlap: 100 },
+  };
   await indexDocument('state_of_the_union.txt', Buffer.from(sample), deps);
   await indexDocument('other.txt', Buffer.from('The economy plan is in another file too.'), deps);
 });
@@ -85,7 +97,8 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
   beforeAll(async () => {
     handler = await loadHandler(baseEnv());
   });
-  const call = async (body: string | undefined) => (await handler(httpEvent(body), lambdaContext('query'))) as HttpResult;
+  const call = async (body: string | undefined) =>
+    (await handler(httpEvent(body), lambdaContext('query'))) as HttpResult;
 
   it('answers POST /query with the top 3 reranked chunks, best first', async () => {
     const res = await call(JSON.stringify({ query: 'What is the plan for the economy?' }));
@@ -109,7 +122,9 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
 
   it('honours k and topN: reranks the top k retrieved and returns topN of them', async () => {
     // The sample document has ~96 chunks, so only k bounds the retrieval ranks.
-    const res = await call(JSON.stringify({ query: 'economy', k: 5, topN: 2, filter: { source: 'state_of_the_union.txt' } }));
+    const res = await call(
+      JSON.stringify({ query: 'economy', k: 5, topN: 2, filter: { source: 'state_of_the_union.txt' } }),
+    );
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as QueryResponse;
     expect(body.reranked).toBe(true);
@@ -168,7 +183,10 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
   });
 
   it('decodes base64 bodies', async () => {
-    const event = httpEvent(Buffer.from(JSON.stringify({ query: 'economy', topN: 1 })).toString('base64')) as Record<string, unknown>;
+    const event = httpEvent(Buffer.from(JSON.stringify({ query: 'economy', topN: 1 })).toString('base64')) as Record<
+      string,
+      unknown
+    >;
     event.isBase64Encoded = true;
     const res = (await handler(event, lambdaContext('query'))) as HttpResult;
     expect(res.statusCode).toBe(200);
@@ -176,7 +194,10 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
   });
 
   it('answers a direct invoke with the response object itself', async () => {
-    const body = (await handler({ query: 'What is the plan for the economy?', topN: 2 }, lambdaContext('query'))) as QueryResponse;
+    const body = (await handler(
+      { query: 'What is the plan for the economy?', topN: 2 },
+      lambdaContext('query'),
+    )) as QueryResponse;
     expect(body.results).toHaveLength(2);
     expect(body.reranked).toBe(true);
   });
@@ -188,7 +209,11 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
 });
 
 describe('query handler when the endpoint is down', () => {
-  const deadEnv = () => ({ SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:9', RERANK_MAX_RETRIES: '1', RERANK_TIMEOUT_MS: '2000' });
+  const deadEnv = () => ({
+    SAGEMAKER_ENDPOINT_URL: 'http://127.0.0.1:9',
+    RERANK_MAX_RETRIES: '1',
+    RERANK_TIMEOUT_MS: '2000',
+  });
 
   it('answers 503 under the error policy', async () => {
     const handler = await loadHandler(baseEnv({ ...deadEnv(), RERANK_FAILURE_POLICY: 'error' }));

@@ -29,10 +29,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => {
-  upstream.closeAllConnections();
-  upstream.close(() => r());
-}));
+afterAll(
+  () =>
+    new Promise<void>((r) => {
+      upstream.closeAllConnections();
+      upstream.close(() => r());
+    }),
+);
 
 async function withDoor(upstreamOf: () => string | null, deadlineMs: number, test: (door: FrontDoor) => Promise<void>) {
   const door = await startFrontDoor({ port: 0, upstream: upstreamOf, label: 'the functions', deadlineMs });
@@ -45,21 +48,29 @@ async function withDoor(upstreamOf: () => string | null, deadlineMs: number, tes
 
 describe('front door of a restartable part', () => {
   it('passes method, path, body, status and headers through while the part is up', async () => {
-    await withDoor(() => upstreamUrl, 5000, async (door) => {
-      const res = await fetch(`${door.url}/query?x=1`, { method: 'POST', body: '{"q":1}' });
-      expect(res.status).toBe(201);
-      expect(res.headers.get('x-upstream')).toBe('yes');
-      expect(await res.json()).toEqual({ method: 'POST', url: '/query?x=1', body: '{"q":1}' });
-    });
+    await withDoor(
+      () => upstreamUrl,
+      5000,
+      async (door) => {
+        const res = await fetch(`${door.url}/query?x=1`, { method: 'POST', body: '{"q":1}' });
+        expect(res.status).toBe(201);
+        expect(res.headers.get('x-upstream')).toBe('yes');
+        expect(await res.json()).toEqual({ method: 'POST', url: '/query?x=1', body: '{"q":1}' });
+      },
+    );
   });
 
   it('answers 503 with Retry-After and a message while the part is down', async () => {
-    await withDoor(() => null, 5000, async (door) => {
-      const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('2');
-      expect(((await res.json()) as { error: string }).error).toMatch(/the functions are restarting/);
-    });
+    await withDoor(
+      () => null,
+      5000,
+      async (door) => {
+        const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('2');
+        expect(((await res.json()) as { error: string }).error).toMatch(/the functions are restarting/);
+      },
+    );
   });
 
   it('answers 503 when the part refuses the connection (it just died)', async () => {
@@ -67,20 +78,28 @@ describe('front door of a restartable part', () => {
     await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
     const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
     await new Promise<void>((r) => dead.close(() => r()));
-    await withDoor(() => deadUrl, 5000, async (door) => {
-      const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
-      expect(res.status).toBe(503);
-    });
+    await withDoor(
+      () => deadUrl,
+      5000,
+      async (door) => {
+        const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
+        expect(res.status).toBe(503);
+      },
+    );
   });
 
   it('answers 504 past the deadline and drops the request behind it', async () => {
-    await withDoor(() => upstreamUrl, 300, async (door) => {
-      const dropped = new Promise<void>((resolve) => onClosedEarly.push(resolve));
-      const res = await fetch(`${door.url}/slow`);
-      expect(res.status).toBe(504);
-      expect(((await res.json()) as { error: string }).error).toMatch(/no answer within 0.3 s/);
-      await dropped;
-      expect(closedEarly).toBe(1);
-    });
+    await withDoor(
+      () => upstreamUrl,
+      300,
+      async (door) => {
+        const dropped = new Promise<void>((resolve) => onClosedEarly.push(resolve));
+        const res = await fetch(`${door.url}/slow`);
+        expect(res.status).toBe(504);
+        expect(((await res.json()) as { error: string }).error).toMatch(/no answer within 0.3 s/);
+        await dropped;
+        expect(closedEarly).toBe(1);
+      },
+    );
   });
 });

@@ -8,7 +8,10 @@ const event = (key: string): S3EventNotification => ({
 const keyOf = (e: S3EventNotification) => e.Records[0]!.s3.object.key;
 
 /** A dispatcher whose function answers from a script; the Lambda invoke API is what cannot run in a unit test. */
-function dispatcherWith(answer: (e: S3EventNotification, call: number) => InvokeResult | 'unreachable', concurrency = 10) {
+function dispatcherWith(
+  answer: (e: S3EventNotification, call: number) => InvokeResult | 'unreachable',
+  concurrency = 10,
+) {
   const calls: string[] = [];
   const failed: FailedEvent[] = [];
   let active = 0;
@@ -55,7 +58,9 @@ describe('IngestDispatcher', () => {
   });
 
   it('stops retrying once an attempt succeeds', async () => {
-    const { dispatcher, calls, failed } = dispatcherWith((_e, call) => (call < 2 ? { ok: false, error: 'x' } : { ok: true, body: '' }));
+    const { dispatcher, calls, failed } = dispatcherWith((_e, call) =>
+      call < 2 ? { ok: false, error: 'x' } : { ok: true, body: '' },
+    );
     dispatcher.enqueue(event('flaky'));
     await dispatcher.idle();
     expect(calls).toEqual(['flaky', 'flaky']);
@@ -63,7 +68,9 @@ describe('IngestDispatcher', () => {
   });
 
   it('holds events while the function cannot be reached, without counting those tries as failures', async () => {
-    const { dispatcher, calls, failed } = dispatcherWith((_e, call) => (call <= 5 ? 'unreachable' : { ok: true, body: '' }));
+    const { dispatcher, calls, failed } = dispatcherWith((_e, call) =>
+      call <= 5 ? 'unreachable' : { ok: true, body: '' },
+    );
     dispatcher.enqueue(event('held'));
     await dispatcher.idle();
     expect(calls).toHaveLength(6);

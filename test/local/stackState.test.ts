@@ -39,7 +39,10 @@ describe('stack state', () => {
     writeState(file, { supervisorPid: 2 ** 22 + 1, parts: { s3: part.pid }, startedAt: 'then' });
     const cleaned = cleanUpPreviousRun(file);
     expect(cleaned).toEqual([`s3 (pid ${part.pid})`]);
-    const ended = await Promise.race([part.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
+    const ended = await Promise.race([
+      part.exited.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 5000)),
+    ]);
     expect(ended).toBe(true);
     expect(alive(part.pid)).toBe(false);
     expect(existsSync(file)).toBe(false);

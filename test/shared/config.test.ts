@@ -5,7 +5,12 @@ import { ConfigError } from '../../shared/errors.js';
 describe('loadConfig', () => {
   it('applies the local defaults', () => {
     const config = loadConfig({});
-    expect(config.embedding).toMatchObject({ model: 'Xenova/all-MiniLM-L6-v2', dtype: 'int8', metric: 'cosine', normalize: true });
+    expect(config.embedding).toMatchObject({
+      model: 'Xenova/all-MiniLM-L6-v2',
+      dtype: 'int8',
+      metric: 'cosine',
+      normalize: true,
+    });
     expect(config.ingest).toMatchObject({ chunkSize: 500, chunkOverlap: 100, extensions: ['.txt', '.md'] });
     expect(config.query).toEqual({ k: 20, topN: 3 });
     expect(config.rerank).toMatchObject({ backend: 'local', failurePolicy: 'error' });

@@ -64,7 +64,13 @@ describe('TransformersEmbedder (fp32)', () => {
   });
 
   it('prepends the configured query and document prefixes (e5-style instructions)', async () => {
-    const e5 = await TransformersEmbedder.create({ model: 'tiny-embed', dtype: 'fp32', normalize: false, queryPrefix: 'query: ', documentPrefix: 'passage: ' });
+    const e5 = await TransformersEmbedder.create({
+      model: 'tiny-embed',
+      dtype: 'fp32',
+      normalize: false,
+      queryPrefix: 'query: ',
+      documentPrefix: 'passage: ',
+    });
     const [prefixedByHand, passageByHand] = await raw.embedDocuments(['query: what is it', 'passage: what is it']);
     expect(maxAbsDiff(await e5.embedQuery('what is it'), prefixedByHand!)).toBe(0);
     expect(maxAbsDiff((await e5.embedDocuments(['what is it']))[0]!, passageByHand!)).toBe(0);

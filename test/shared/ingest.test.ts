@@ -106,7 +106,11 @@ class RecordingLog implements Log {
 
 const MAX_BYTES = 1000;
 // Each paragraph fits a 50-character chunk, two together do not: three chunks.
-const PARAGRAPHS = ['First paragraph about the economy.', 'Second paragraph about jobs.', 'Third paragraph about bridges.'];
+const PARAGRAPHS = [
+  'First paragraph about the economy.',
+  'Second paragraph about jobs.',
+  'Third paragraph about bridges.',
+];
 const TEXT = PARAGRAPHS.join('\n\n');
 const bytesOf = (text: string) => new TextEncoder().encode(text);
 
@@ -153,7 +157,13 @@ describe('syncDocument: indexing', () => {
   it('is unchanged, without embedding or writing, when the content hash matches the stored one', async () => {
     const ctx = setup();
     const bytes = bytesOf(TEXT);
-    ctx.store.sources.set('docs/same.txt', { hash: sha256Hex(bytes), chunks: [{ text: 'a', vector: [1, 0] }, { text: 'b', vector: [1, 1] }] });
+    ctx.store.sources.set('docs/same.txt', {
+      hash: sha256Hex(bytes),
+      chunks: [
+        { text: 'a', vector: [1, 0] },
+        { text: 'b', vector: [1, 1] },
+      ],
+    });
     const outcome = await syncDocument('docs/same.txt', new FakeDocuments({ 'docs/same.txt': bytes }), ctx.deps);
     expect(outcome).toEqual({ source: 'docs/same.txt', action: 'unchanged', chunks: 2 });
     expectUntouched(ctx);
@@ -165,7 +175,10 @@ describe('syncDocument: indexing', () => {
     const bytes = bytesOf('New text.');
     const outcome = await syncDocument('docs/changed.txt', new FakeDocuments({ 'docs/changed.txt': bytes }), ctx.deps);
     expect(outcome).toEqual({ source: 'docs/changed.txt', action: 'indexed', chunks: 1 });
-    expect(ctx.store.sources.get('docs/changed.txt')).toEqual({ hash: sha256Hex(bytes), chunks: [{ text: 'New text.', vector: [9, 0] }] });
+    expect(ctx.store.sources.get('docs/changed.txt')).toEqual({
+      hash: sha256Hex(bytes),
+      chunks: [{ text: 'New text.', vector: [9, 0] }],
+    });
   });
 
   it('replaces a whitespace-only document with zero chunks', async () => {
@@ -178,7 +191,13 @@ describe('syncDocument: indexing', () => {
 
   it('deletes the chunks of a document the reader no longer has and reports how many', async () => {
     const ctx = setup();
-    ctx.store.sources.set('docs/gone.txt', { hash: 'h', chunks: [{ text: 'a', vector: [1, 0] }, { text: 'b', vector: [1, 1] }] });
+    ctx.store.sources.set('docs/gone.txt', {
+      hash: 'h',
+      chunks: [
+        { text: 'a', vector: [1, 0] },
+        { text: 'b', vector: [1, 1] },
+      ],
+    });
     const outcome = await syncDocument('docs/gone.txt', new FakeDocuments({ 'docs/gone.txt': null }), ctx.deps);
     expect(outcome).toEqual({ source: 'docs/gone.txt', action: 'deleted', chunks: 2 });
     expect(ctx.store.deleted).toEqual(['docs/gone.txt']);
@@ -203,14 +222,22 @@ describe('syncDocument: skipped documents', () => {
     const ctx = setup();
     const reader = new FakeDocuments({ 'docs/huge.txt': bytesOf('small body') }, { 'docs/huge.txt': 5000 });
     const outcome = await syncDocument('docs/huge.txt', reader, ctx.deps);
-    expect(outcome).toEqual({ source: 'docs/huge.txt', action: 'skipped', reason: 'document is 5000 bytes; the limit is 1000 bytes' });
+    expect(outcome).toEqual({
+      source: 'docs/huge.txt',
+      action: 'skipped',
+      reason: 'document is 5000 bytes; the limit is 1000 bytes',
+    });
     expect(reader.reads).toEqual(['docs/huge.txt']);
     expect(reader.bodiesRead).toEqual([]);
     expectUntouched(ctx);
   });
 
   it.each([
-    ['binary bytes (NUL)', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), 'document looks binary (contains NUL bytes)'],
+    [
+      'binary bytes (NUL)',
+      Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]),
+      'document looks binary (contains NUL bytes)',
+    ],
     ['invalid UTF-8', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x21]), 'document is not valid UTF-8 text'],
   ])('skips %s with a reason and leaves the index alone', async (_label, bytes, reason) => {
     const ctx = setup();
@@ -228,7 +255,9 @@ describe('syncDocument: errors that must be retried', () => {
   ])('propagates %s from the store instead of skipping', async (_label, failure) => {
     const ctx = setup();
     ctx.store.failWith = failure;
-    await expect(syncDocument('docs/new.txt', new FakeDocuments({ 'docs/new.txt': bytesOf(TEXT) }), ctx.deps)).rejects.toBe(failure);
+    await expect(
+      syncDocument('docs/new.txt', new FakeDocuments({ 'docs/new.txt': bytesOf(TEXT) }), ctx.deps),
+    ).rejects.toBe(failure);
     expect(ctx.log.warnings).toEqual([]);
   });
 
@@ -246,7 +275,11 @@ describe('indexDocument', () => {
   it('indexes bytes directly: chunks, vectors and the content hash', async () => {
     const ctx = setup();
     const bytes = bytesOf(TEXT);
-    expect(await indexDocument('notes.md', bytes, ctx.deps)).toEqual({ source: 'notes.md', action: 'indexed', chunks: 3 });
+    expect(await indexDocument('notes.md', bytes, ctx.deps)).toEqual({
+      source: 'notes.md',
+      action: 'indexed',
+      chunks: 3,
+    });
     expect(ctx.store.sources.get('notes.md')).toEqual({
       hash: sha256Hex(bytes),
       chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
@@ -257,7 +290,11 @@ describe('indexDocument', () => {
   it('is unchanged on the same bytes a second time, embedding only once', async () => {
     const ctx = setup();
     await indexDocument('notes.md', bytesOf(TEXT), ctx.deps);
-    expect(await indexDocument('notes.md', bytesOf(TEXT), ctx.deps)).toEqual({ source: 'notes.md', action: 'unchanged', chunks: 3 });
+    expect(await indexDocument('notes.md', bytesOf(TEXT), ctx.deps)).toEqual({
+      source: 'notes.md',
+      action: 'unchanged',
+      chunks: 3,
+    });
     expect(ctx.embedder.documentCalls).toHaveLength(1);
     expect(ctx.store.replaced).toHaveLength(1);
   });

@@ -22,7 +22,12 @@ beforeAll(async () => {
   configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
   dir = mkdtempSync(path.join(os.tmpdir(), 'lc-'));
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
-  const store = await LanceStore.open({ uri: dir, embeddingModel: 'tiny-embed', dimension: embedder.dimension, metric: 'cosine' });
+  const store = await LanceStore.open({
+    uri: dir,
+    embeddingModel: 'tiny-embed',
+    dimension: embedder.dimension,
+    metric: 'cosine',
+  });
   await indexDocument('sotu.txt', readFileSync(SAMPLE_DOCUMENT), {
     store,
     embedder,
@@ -56,7 +61,10 @@ describe('CrossEncoderReranker', () => {
   });
 
   it('returns new documents and leaves the inputs untouched', async () => {
-    const input = [new Document({ pageContent: 'a', metadata: { k: 1 } }), new Document({ pageContent: 'b', metadata: {} })];
+    const input = [
+      new Document({ pageContent: 'a', metadata: { k: 1 } }),
+      new Document({ pageContent: 'b', metadata: {} }),
+    ];
     const out = await new CrossEncoderReranker({ model: encoder, topN: 1 }).compressDocuments(input, 'q');
     expect(out).toHaveLength(1);
     expect(input[0]!.metadata).toEqual({ k: 1 });

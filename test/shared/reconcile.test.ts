@@ -3,7 +3,11 @@ import { reconcilePlan } from '../../shared/reconcile.js';
 
 describe('reconcilePlan', () => {
   it('syncs every object under the prefix and every indexed source whose object is gone', () => {
-    const plan = reconcilePlan(['docs/b.txt', 'docs/a.txt', 'other/x.txt'], ['docs/a.txt', 'docs/gone.txt', 'other/y.txt'], 'docs/');
+    const plan = reconcilePlan(
+      ['docs/b.txt', 'docs/a.txt', 'other/x.txt'],
+      ['docs/a.txt', 'docs/gone.txt', 'other/y.txt'],
+      'docs/',
+    );
     expect(plan).toEqual(['docs/a.txt', 'docs/b.txt', 'docs/gone.txt']);
   });
 

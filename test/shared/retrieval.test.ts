@@ -10,7 +10,13 @@ const hit = (id: string): SearchHit => ({ id, text: id, source: id, chunk: 0, sc
 
 describe('reciprocalRankFusion', () => {
   it('sums 1/(k + rank) over the lists', () => {
-    const fused = reciprocalRankFusion([[hit('a'), hit('b')], [hit('b'), hit('c')]], 60);
+    const fused = reciprocalRankFusion(
+      [
+        [hit('a'), hit('b')],
+        [hit('b'), hit('c')],
+      ],
+      60,
+    );
     expect(fused.map((h) => h.id)).toEqual(['b', 'a', 'c']);
     expect(fused[0]!.score).toBeCloseTo(1 / 62 + 1 / 61, 12);
     expect(fused[1]!.score).toBeCloseTo(1 / 61, 12);
@@ -35,7 +41,11 @@ describe('full-text retrieval (LanceDB FTS)', () => {
     embedDocuments: async (texts) => texts.map(direction),
   };
   const write = async (source: string, texts: string[]) =>
-    store.replaceSource(source, source + texts.join(), await Promise.all(texts.map(async (text) => ({ text, vector: direction(text) }))));
+    store.replaceSource(
+      source,
+      source + texts.join(),
+      await Promise.all(texts.map(async (text) => ({ text, vector: direction(text) }))),
+    );
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'fts-'));
@@ -73,9 +83,12 @@ describe('full-text retrieval (LanceDB FTS)', () => {
   it('fuses vector and text results in hybrid mode', async () => {
     const { hits } = await retrieve('ocean moon', embedder, store, { mode: 'hybrid', k: 3, rrfK: 60 });
     // Vector search ranks the "ocean" chunk first; BM25 ranks a "moon" chunk first: both lead the fused list.
-    expect(hits.slice(0, 2).map((h) => h.text).sort()).toEqual(
-      ['The ocean rises twice a day.', (await store.searchText('ocean moon', { limit: 1 }))[0]!.text].sort(),
-    );
+    expect(
+      hits
+        .slice(0, 2)
+        .map((h) => h.text)
+        .sort(),
+    ).toEqual(['The ocean rises twice a day.', (await store.searchText('ocean moon', { limit: 1 }))[0]!.text].sort());
     expect(hits).toHaveLength(3);
   });
 });
@@ -85,7 +98,8 @@ describe('LanceStore.optimizeIfFragmented', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'frag-'));
     try {
       const store = await LanceStore.open({ uri: dir, embeddingModel: 'fixed', dimension: 2, metric: 'cosine' });
-      for (let i = 0; i < 6; i++) await store.replaceSource(`doc${i}`, `h${i}`, [{ text: `text ${i}`, vector: [1, 0] }]);
+      for (let i = 0; i < 6; i++)
+        await store.replaceSource(`doc${i}`, `h${i}`, [{ text: `text ${i}`, vector: [1, 0] }]);
       expect(await store.optimizeIfFragmented(10)).toBe(false);
       const before = await store.fragments();
       expect(before).toBeGreaterThanOrEqual(6);

@@ -12,7 +12,9 @@ describe('loadEncoderModel failures', () => {
 
   it('names the model, the folder it looked in and the offline way when a model exists nowhere', async () => {
     configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
-    const error = (await loadEncoderModel('no-such-model', 'feature-extraction', 'int8').catch((e: unknown) => e)) as Error;
+    const error = (await loadEncoderModel('no-such-model', 'feature-extraction', 'int8').catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toContain('"no-such-model"');
     expect(error.message).toContain(path.join(FIXTURE_MODELS, 'no-such-model'));
@@ -31,9 +33,16 @@ describe('loadEncoderModel failures', () => {
 
 describe('modelLoadMessage', () => {
   it('names the local folder, then the hub, and the reason', () => {
-    const message = modelLoadMessage({ id: 'Xenova/all-MiniLM-L6-v2', dir: '/models', allowRemote: true, reason: 'fetch failed' });
+    const message = modelLoadMessage({
+      id: 'Xenova/all-MiniLM-L6-v2',
+      dir: '/models',
+      allowRemote: true,
+      reason: 'fetch failed',
+    });
     expect(message).toContain('could not load model "Xenova/all-MiniLM-L6-v2"');
-    expect(message).toContain(`local folder ${path.join('/models', 'Xenova/all-MiniLM-L6-v2')}, then https://huggingface.co/Xenova/all-MiniLM-L6-v2`);
+    expect(message).toContain(
+      `local folder ${path.join('/models', 'Xenova/all-MiniLM-L6-v2')}, then https://huggingface.co/Xenova/all-MiniLM-L6-v2`,
+    );
     expect(message).toContain(': fetch failed.');
     expect(message).toContain('MODELS_DIR=<folder with models in Hugging Face layout> with ALLOW_REMOTE_MODELS=false');
     expect(message).toContain(OFFLINE_HINT);
@@ -52,7 +61,12 @@ describe('modelLoadMessage', () => {
   });
 
   it('does not double the final period of the reason', () => {
-    const message = modelLoadMessage({ id: 'm', dir: '/d', allowRemote: false, reason: 'file was not found locally at "/d/m/tokenizer.json".' });
+    const message = modelLoadMessage({
+      id: 'm',
+      dir: '/d',
+      allowRemote: false,
+      reason: 'file was not found locally at "/d/m/tokenizer.json".',
+    });
     expect(message).toContain('tokenizer.json". To run offline');
   });
 });

@@ -26,7 +26,11 @@ async function scriptedEndpoint(behaviour: Behaviour) {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -86,7 +90,9 @@ describe('SageMakerCrossEncoder', () => {
   it('gives up after maxRetries with RerankUnavailableError', async () => {
     const endpoint = await scriptedEndpoint(status(503));
     cleanup = endpoint.close;
-    const error = await encoderFor(endpoint.url, { maxRetries: 2 }).score(pairs(1)).catch((e: unknown) => e);
+    const error = await encoderFor(endpoint.url, { maxRetries: 2 })
+      .score(pairs(1))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RerankUnavailableError);
     expect((error as Error).message).toMatch(/after 3 attempt/);
     expect(endpoint.requests).toHaveLength(3);
@@ -103,7 +109,9 @@ describe('SageMakerCrossEncoder', () => {
     const endpoint = await scriptedEndpoint(() => undefined); // never answers
     cleanup = endpoint.close;
     const started = performance.now();
-    const error = await encoderFor(endpoint.url, { timeoutMs: 300 }).score(pairs(1)).catch((e: unknown) => e);
+    const error = await encoderFor(endpoint.url, { timeoutMs: 300 })
+      .score(pairs(1))
+      .catch((e: unknown) => e);
     const waited = performance.now() - started;
     expect(error).toBeInstanceOf(RerankUnavailableError);
     expect((error as Error).message).toMatch(/300 ms deadline/);
@@ -139,13 +147,18 @@ describe('splitRequests', () => {
   });
 
   it('refuses a single pair larger than the limit', () => {
-    expect(() => splitRequests([['q', 'x'.repeat(3000)]], pairsContentHandler, 100, 2500)).toThrow(/larger than the 2500-byte/);
+    expect(() => splitRequests([['q', 'x'.repeat(3000)]], pairsContentHandler, 100, 2500)).toThrow(
+      /larger than the 2500-byte/,
+    );
   });
 });
 
 describe('teiContentHandler', () => {
   it('encodes one query with its texts and maps [{index, score}] back to pair order', () => {
-    const p: Pair[] = [['q', 'a'], ['q', 'b']];
+    const p: Pair[] = [
+      ['q', 'a'],
+      ['q', 'b'],
+    ];
     expect(JSON.parse(teiContentHandler.encode(p))).toEqual({ query: 'q', texts: ['a', 'b'], raw_scores: true });
     expect(teiContentHandler.decode('[{"index":1,"score":0.9},{"index":0,"score":0.1}]', p)).toEqual([0.1, 0.9]);
   });
