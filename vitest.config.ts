@@ -11,6 +11,7 @@ const UNIT = [
   'test/shared/*.test.ts',
   'test/shared/models/**/*.test.ts',
   'test/shared/rerank/localCrossEncoder.test.ts',
+  'test/shared/rerank/documents.test.ts',
   'test/evaluation/metrics.test.ts',
   'test/local/ingestDispatcher.test.ts',
 ];

@@ -28,6 +28,7 @@ import {
   type StackState,
 } from '../local/stackState.js';
 import { Supervisor } from '../local/supervisor.js';
+import { bearerKey, isAllowedKey, localKeyHashes } from '../shared/apiKeys.js';
 import { loadConfig } from '../shared/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,6 +64,12 @@ function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
 
 async function main(): Promise<void> {
   const config = loadConfig(); // fail here, with the variable's name, not inside a part
+  // Open by default; API_KEYS / API_KEY_HASHES make the HTTP front door check `Authorization: Bearer <key>` as the
+  // deployed API does with apiAuth=apikey. The Lambda invoke API stays open (IAM-only on AWS).
+  const keyHashes = localKeyHashes(process.env);
+  const authorize = keyHashes
+    ? (req: http.IncomingMessage) => isAllowedKey(bearerKey(req.headers.authorization), keyHashes)
+    : undefined;
   const ports = {
     s3: port('S3_PORT', 4569),
     http: port('HTTP_PORT', 3000),
@@ -184,7 +191,7 @@ async function main(): Promise<void> {
 
   const functionsUp = (p: number) => () => (supervisor.state('functions') === 'ready' ? `http://127.0.0.1:${p}` : null);
   doors.push(
-    await startFrontDoor({ port: ports.http, upstream: functionsUp(inner.http), label: 'the functions' }),
+    await startFrontDoor({ port: ports.http, upstream: functionsUp(inner.http), label: 'the functions', authorize }),
     await startFrontDoor({
       port: ports.lambda,
       upstream: functionsUp(inner.lambda),
@@ -200,12 +207,15 @@ async function main(): Promise<void> {
       `local S3         ${s3Endpoint}  (buckets: documents, vectors; credentials S3RVER/S3RVER)`,
       `cross-encoder    ${endpointUrl}  (SageMaker container contract)`,
       `query API        http://127.0.0.1:${ports.http}/query  (Lambda invoke API on :${ports.lambda})`,
+      keyHashes
+        ? `API keys         checked on :${ports.http} (${keyHashes.size} from API_KEYS/API_KEY_HASHES; send Authorization: Bearer <key>)`
+        : `API keys         not checked (open; set API_KEYS to check them)`,
       `failed ingests   ${failuresFile}`,
       '',
       'Upload a document (fires the ingest function):',
       `  curl -sT samples/state_of_the_union.txt ${s3Endpoint}/documents/docs/state_of_the_union.txt`,
       'Ask a question:',
-      `  curl -s http://127.0.0.1:${ports.http}/query -H 'content-type: application/json' -d '{"query": "What is the plan for the economy?"}'`,
+      `  curl -s http://127.0.0.1:${ports.http}/query -H 'content-type: application/json'${keyHashes ? " -H 'authorization: Bearer <key>'" : ''} -d '{"query": "What is the plan for the economy?"}'`,
       'Bring the index in line with the bucket (after failed ingests):',
       `  ${reconcileEnv} npm run ingest -- --reconcile s3://documents/docs/`,
       'Ctrl-C stops everything.',

@@ -63,8 +63,9 @@ def predict_fn(pairs, artifacts):
                 return_tensors="pt",
             ).to(device)
             logits = model(**features).logits.float()
-            # One-label heads give the relevance logit; two-label heads, the "relevant" class (index 1).
-            column = logits[:, 0] if logits.shape[1] == 1 else logits[:, 1]
+            # One-label heads give the relevance logit; two-label heads the log-odds of "relevant" (l1 - l0), so
+            # that sigmoid(score) is its softmax probability, as the Node server reports them.
+            column = logits[:, 0] if logits.shape[1] == 1 else logits[:, 1] - logits[:, 0]
             for i, score in zip(batch, column.tolist()):
                 scores[i] = score
     return scores

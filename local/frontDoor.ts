@@ -11,6 +11,11 @@ export interface FrontDoorOptions {
   label: string;
   /** Longest time a request may take before the door answers 504 (API Gateway's limit). @default 30000 */
   deadlineMs?: number;
+  /**
+   * Checks each request before it is passed through (as API Gateway's authorizer does): false answers 401 with
+   * `WWW-Authenticate: Bearer`. Without it the door is open.
+   */
+  authorize?: (req: http.IncomingMessage) => boolean;
 }
 
 export interface FrontDoor {
@@ -39,6 +44,10 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     sendJson(res, 503, { error: `${options.label} are restarting; retry in a few seconds` }, { 'retry-after': '2' });
 
   const server = http.createServer((req, res) => {
+    if (options.authorize && !options.authorize(req)) {
+      req.resume();
+      return sendJson(res, 401, { error: 'missing or invalid API key' }, { 'www-authenticate': 'Bearer' });
+    }
     const base = options.upstream();
     if (!base) {
       req.resume();

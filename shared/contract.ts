@@ -48,6 +48,10 @@ export const QueryRequestSchema = z
       .partial()
       .strict()
       .optional(),
+    /** Drop reranked results whose calibrated relevance (0–1) is below this. */
+    minRelevance: z.number().min(0).max(1).optional(),
+    /** "source": at most one result per source, its best chunk (overlapping chunks otherwise crowd the top-n). */
+    group: z.enum(['source']).optional(),
   })
   .strict()
   .refine((r) => r.topN === undefined || r.k === undefined || r.topN <= r.k, {
@@ -56,6 +60,27 @@ export const QueryRequestSchema = z
   });
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 
+/** The query API's answer, as a schema (the OpenAPI document and its tests check answers against it). */
+export const QueryResponseSchema = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      text: z.string(),
+      source: z.string(),
+      chunk: z.number().int(),
+      score: z.number().nullable(),
+      relevanceScore: z.number().min(0).max(1).nullable(),
+      retrievalRank: z.number().int().min(1),
+      retrievalScore: z.number(),
+    }),
+  ),
+  reranked: z.boolean(),
+  timings: z.object({ embed: z.number(), search: z.number(), rerank: z.number(), total: z.number() }),
+});
+
+/** Every error of the query API: `{"error": message}`. */
+export const QueryErrorSchema = z.object({ error: z.string() });
+
 export interface QueryResult {
   id: string;
   text: string;
@@ -63,6 +88,8 @@ export interface QueryResult {
   chunk: number;
   /** Rerank score: the cross-encoder's raw logit (null when not reranked). */
   score: number | null;
+  /** Calibrated relevance in [0, 1]: sigmoid of the logit (softmax of "relevant" for two-label heads); null when not reranked. */
+  relevanceScore: number | null;
   /** 1-based rank in the retrieval (first-stage) list. */
   retrievalRank: number;
   /** First-stage similarity (higher is better; cosine similarity, dot product, or negative L2 distance). */

@@ -28,6 +28,12 @@ export class BadRequestError extends AppError {
   readonly expose = true;
 }
 
+/** No such route or resource. */
+export class NotFoundError extends AppError {
+  readonly statusCode = 404;
+  readonly expose = true;
+}
+
 /** A request body (or its encoded content) larger than a limit. */
 export class PayloadTooLargeError extends AppError {
   readonly statusCode = 413;

@@ -34,5 +34,6 @@ export { retrieve, reciprocalRankFusion, type RetrievalMode, type RetrievalOptio
 export { answerQuery, type QueryDeps } from './query.js';
 export { indexDocument, syncDocument, type IngestDeps, type IngestOutcome } from './ingest.js';
 export { configureModelHub, type ModelHubOptions } from './models/hub.js';
-export { createCrossEncoder, createServices, ingestDeps, queryDeps, type Services } from './services.js';
+export { createServices, ingestDeps, queryDeps, type Services } from './services.js';
+export { createCrossEncoder, createTokenCounter } from './rerank/fromConfig.js';
 export { createEmbedder, createLocalCrossEncoder } from './models/fromConfig.js';

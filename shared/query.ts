@@ -2,7 +2,7 @@ import type { QueryRequest, QueryResponse, QueryResult } from './contract.js';
 import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import type { ChunkReader, Embedder, SearchHit } from './ports.js';
-import { rerank, type CrossEncoder } from './rerank/crossEncoder.js';
+import { type CrossEncoder, rerank, sigmoid } from './rerank/crossEncoder.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
 
 export interface QueryDeps {
@@ -28,9 +28,22 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
     source: hit.source,
     chunk: hit.chunk,
     score,
+    relevanceScore: score === null ? null : sigmoid(score),
     retrievalRank,
     retrievalScore: hit.score,
   };
+}
+
+/** The first result of each source, in order: ranked lists keep each source's best chunk. */
+function bestPerSource(results: QueryResult[]): QueryResult[] {
+  const seen = new Set<string>();
+  return results.filter((r) => !seen.has(r.source) && seen.add(r.source));
+}
+
+/** Results in first-stage order (no rerank scores, so minRelevance cannot apply). */
+function retrievalOrder(hits: SearchHit[], request: QueryRequest, topN: number): QueryResult[] {
+  const results = hits.map((h, i) => toResult(h, i + 1, null));
+  return (request.group === 'source' ? bestPerSource(results) : results).slice(0, topN);
 }
 
 /**
@@ -71,17 +84,18 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
         deps.crossEncoder,
         request.query,
         hits.map((h) => h.text),
-        topN,
       );
-      results = ranked.map(({ index, score }) => toResult(hits[index]!, index + 1, score));
+      const scored = ranked.map(({ index, score }) => toResult(hits[index]!, index + 1, score));
+      const relevant = scored.filter((r) => r.relevanceScore! >= (request.minRelevance ?? 0));
+      results = (request.group === 'source' ? bestPerSource(relevant) : relevant).slice(0, topN);
       reranked = true;
     } catch (error) {
       if (deps.failurePolicy === 'error' || !(error instanceof RerankUnavailableError)) throw error;
       deps.log.warn('rerank failed; returning retrieval order', { reason: error.message });
-      results = hits.slice(0, topN).map((h, i) => toResult(h, i + 1, null));
+      results = retrievalOrder(hits, request, topN);
     }
   } else {
-    results = hits.slice(0, topN).map((h, i) => toResult(h, i + 1, null));
+    results = retrievalOrder(hits, request, topN);
   }
   const rerankMs = elapsed(t2);
   return { results, reranked, timings: { embed, search, rerank: rerankMs, total: elapsed(t0) } };

@@ -1,12 +1,11 @@
 import type { Config } from './config.js';
-import { ConfigError } from './errors.js';
 import type { IngestDeps } from './ingest.js';
 import type { Log } from './log.js';
 import type { Embedder } from './ports.js';
 import type { QueryDeps } from './query.js';
 import type { CrossEncoder } from './rerank/crossEncoder.js';
-import { createEmbedder, createLocalCrossEncoder } from './models/fromConfig.js';
-import { SageMakerCrossEncoder } from './rerank/sagemakerCrossEncoder.js';
+import { createEmbedder } from './models/fromConfig.js';
+import { createCrossEncoder } from './rerank/fromConfig.js';
 import { LanceStore, storeOptionsFrom } from './store.js';
 
 /** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
@@ -27,27 +26,6 @@ function once<T>(factory: () => Promise<T>): () => Promise<T> {
     });
     return promise;
   };
-}
-
-/** The cross-encoder of RERANK_BACKEND: in-process, a SageMaker endpoint, or none. */
-export async function createCrossEncoder(config: Config): Promise<CrossEncoder | null> {
-  switch (config.rerank.backend) {
-    case 'none':
-      return null;
-    case 'local':
-      return createLocalCrossEncoder(config);
-    case 'sagemaker':
-      if (!config.rerank.endpointName)
-        throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
-      return new SageMakerCrossEncoder({
-        endpointName: config.rerank.endpointName,
-        endpointUrl: config.rerank.endpointUrl,
-        region: config.store.region,
-        contentHandler: config.rerank.contentHandler,
-        timeoutMs: config.rerank.timeoutMs,
-        maxRetries: config.rerank.maxRetries,
-      });
-  }
 }
 
 /**

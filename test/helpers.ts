@@ -61,3 +61,13 @@ export function lambdaContext(functionName = 'test'): import('aws-lambda').Conte
 export function eventFixture<T = unknown>(name: string): T {
   return structuredClone(JSON.parse(readFileSync(path.join(here, 'events', name), 'utf8'))) as T;
 }
+
+/** A Lambda handler as the tests call it (through its middy chain). */
+export type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** What a handler answers an API Gateway event. */
+export interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}

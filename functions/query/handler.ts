@@ -8,7 +8,7 @@ import { BadRequestError, statusOf, toInvokeError } from '../../shared/errors.js
 import { configureModelHub } from '../../shared/models/hub.js';
 import { answerQuery } from '../../shared/query.js';
 import { createServices, queryDeps } from '../../shared/services.js';
-import { errorResponse, isHttpEvent, jsonResponse, parseHttpBody } from './http.js';
+import { errorResponse, isHttpEvent, jsonResponse, parseHttpBody } from '../http.js';
 
 // Created once per container.
 const config = loadConfig();

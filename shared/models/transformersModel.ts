@@ -59,9 +59,11 @@ function templateOf(tokenizer: PreTrainedTokenizer): EncodingTemplate {
   return { single: toPieces(post([SLOT_A], null)), pair: toPieces(post([SLOT_A], [SLOT_B])) };
 }
 
-function maxLengthOf(tokenizer: PreTrainedTokenizer, model: PreTrainedModel): number {
+function maxLengthOf(tokenizer: PreTrainedTokenizer, model?: PreTrainedModel): number {
   const fromTokenizer = Number(tokenizer.model_max_length);
-  const positions = Number((model.config as { max_position_embeddings?: number }).max_position_embeddings);
+  const positions = Number(
+    (model?.config as { max_position_embeddings?: number } | undefined)?.max_position_embeddings,
+  );
   // Tokenizers without a limit report a huge sentinel (1e30); the position table is the real bound.
   const candidates = [fromTokenizer, positions].filter((n) => Number.isFinite(n) && n > 0 && n < 1e6);
   return candidates.length ? Math.min(...candidates) : 512;
@@ -98,6 +100,35 @@ function reasonOf(error: unknown): string {
   return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
 }
 
+/** The error of a failed load, with settings as configureModelHub left them in transformers.js's process-wide env. */
+function loadFailure(modelId: string, error: unknown): Error {
+  const dir = env.allowLocalModels ? env.localModelPath : undefined;
+  const message = modelLoadMessage({ id: modelId, dir, allowRemote: env.allowRemoteModels, reason: reasonOf(error) });
+  return new Error(message, { cause: error });
+}
+
+/** Token ids of a text without special tokens (empty text: none). */
+function encodeWith(tokenizer: PreTrainedTokenizer): (text: string) => number[] {
+  return (text) => (text.length === 0 ? [] : tokenizer.encode(text, null, { add_special_tokens: false }));
+}
+
+/**
+ * A model's tokenizer alone (tokenizer files only, no ONNX weights), for counting tokens where the model itself
+ * runs elsewhere (a SageMaker endpoint).
+ */
+export async function loadTokenCounter(
+  modelId: string,
+): Promise<{ countTokens(text: string): number; maxLength: number }> {
+  let tokenizer: PreTrainedTokenizer;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(modelId);
+  } catch (error) {
+    throw loadFailure(modelId, error);
+  }
+  const encode = encodeWith(tokenizer);
+  return { countTokens: (text) => encode(text).length, maxLength: maxLengthOf(tokenizer) };
+}
+
 /**
  * Loads a tokenizer and an ONNX encoder by model id (local folder or hub, see configureModelHub).
  * `int8` picks `onnx/model_quantized.onnx`, `fp32` picks `onnx/model.onnx`.
@@ -116,10 +147,7 @@ export async function loadEncoderModel(
       Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
     ]);
   } catch (error) {
-    // Settings as configureModelHub left them in transformers.js's process-wide env.
-    const dir = env.allowLocalModels ? env.localModelPath : undefined;
-    const message = modelLoadMessage({ id: modelId, dir, allowRemote: env.allowRemoteModels, reason: reasonOf(error) });
-    throw new Error(message, { cause: error });
+    throw loadFailure(modelId, error);
   }
   const session = (model as unknown as { session: { inputNames: string[] } }).session;
   const needsTypeIds = session.inputNames.includes('token_type_ids');
@@ -127,7 +155,7 @@ export async function loadEncoderModel(
   return {
     hiddenSize: Number((model.config as { hidden_size?: number }).hidden_size),
     tokenizer: {
-      encodeText: (text) => (text.length === 0 ? [] : tokenizer.encode(text, null, { add_special_tokens: false })),
+      encodeText: encodeWith(tokenizer),
       template: templateOf(tokenizer),
       padId,
       maxLength: maxLengthOf(tokenizer, model),

@@ -17,14 +17,14 @@ export interface LocalCrossEncoderOptions {
    * and 1.72 s vs 2.46 s in all. Short pairs still fill `batchSize`. @default 2048
    */
   maxBatchTokens?: number;
-  /** Logit to report for multi-label heads. @default 0 for one label, 1 (the relevant class) for two */
+  /** Logit column to report. @default the only one for one label; for two, the log-odds l1 − l0 (see relevanceLogits) */
   labelIndex?: number;
 }
 
 /**
- * The relevance logit of each row of a [rows, labels] logits matrix: the only column of a one-label head,
- * the "relevant" class (index 1) of a two-label head — as LangChain's HuggingFaceCrossEncoder reads it —
- * or `labelIndex` when given.
+ * The relevance score of each row of a [rows, labels] logits matrix: the only column of a one-label head; for a
+ * two-label head the log-odds of the "relevant" class (index 1), l1 − l0, so that sigmoid(score) is its softmax
+ * probability, as sentence-transformers and TEI report two-label heads; or column `labelIndex` when given.
  */
 export function relevanceLogits(
   logits: ArrayLike<number>,
@@ -32,7 +32,10 @@ export function relevanceLogits(
   labels: number,
   labelIndex?: number,
 ): number[] {
-  const label = labelIndex ?? (labels === 1 ? 0 : 1);
+  if (labelIndex === undefined && labels === 2) {
+    return Array.from({ length: rows }, (_, row) => logits[row * 2 + 1]! - logits[row * 2]!);
+  }
+  const label = labelIndex ?? 0;
   if (label >= labels) throw new Error(`label index ${label} is out of range for ${labels} labels`);
   return Array.from({ length: rows }, (_, row) => logits[row * labels + label]!);
 }
@@ -70,6 +73,16 @@ export class LocalCrossEncoder implements CrossEncoder {
     this.#batchSize = options.batchSize ?? 8;
     this.#maxBatchTokens = options.maxBatchTokens ?? 2048;
     this.#labelIndex = options.labelIndex;
+  }
+
+  /** Tokens a text encodes to, without special tokens (TokenCounter, for windowing long documents). */
+  countTokens(text: string): number {
+    return this.#model.tokenizer.encodeText(text).length;
+  }
+
+  /** Positions the model accepts, special tokens included. */
+  get maxLength(): number {
+    return this.#model.tokenizer.maxLength;
   }
 
   static async create(options: LocalCrossEncoderOptions): Promise<LocalCrossEncoder> {

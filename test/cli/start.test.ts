@@ -4,6 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../local/stackState.js';
+import { CohereClientV2 } from 'cohere-ai';
+import { QueryResponseSchema } from '../../shared/contract.js';
+import { OPENAPI_EXAMPLES } from '../../shared/openapi.js';
+import { CohereRerankResponseSchema, TeiRerankResponseItemSchema } from '../../shared/rerankApi.js';
 import { LanceStore } from '../../shared/store.js';
 import { SAMPLE_DOCUMENT } from '../helpers.js';
 import { StackProcess, groupAlive, sleep, until, type StackSettings } from '../stack.js';
@@ -188,6 +192,54 @@ describe('npm start (local stack)', () => {
     },
     120_000,
   );
+
+  it('answers the official cohere-ai client on /v2/rerank, a 2,000-token document ranked by its best window', async () => {
+    const cohere = new CohereClientV2({ token: 'local', baseUrl: `http://127.0.0.1:${settings.HTTP_PORT}` });
+    const filler = 'the weather report mentions clouds and rain over the hills today. '.repeat(160);
+    const documents = [
+      'A story about a cat.',
+      `${filler}We will build the economy from the bottom up. ${filler}`,
+      'Inflation',
+    ];
+    const answer = await cohere.rerank({
+      model: 'local',
+      query: 'What is the plan for the economy?',
+      documents,
+      topN: 3,
+    });
+    expect(answer.results.map((r) => r.index).sort()).toEqual([0, 1, 2]);
+    const scores = answer.results.map((r) => r.relevanceScore);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    for (const score of scores) expect(score >= 0 && score <= 1).toBe(true);
+    const bad = await cohere.rerank({ model: 'local', query: '', documents }).catch((e: unknown) => e);
+    expect((bad as { statusCode: number }).statusCode).toBe(400);
+    expect(JSON.stringify((bad as { body: unknown }).body)).toMatch(/query must not be empty/);
+  });
+
+  it('publishes GET /openapi.json, and every example in it is answered by the stack as documented', async () => {
+    const contract = (await (await fetch(`http://127.0.0.1:${settings.HTTP_PORT}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, { post: { requestBody: { content: { 'application/json': { example: unknown } } } } }>;
+    };
+    expect(contract.openapi).toBe('3.1.0');
+    const responseSchemas = {
+      '/query': QueryResponseSchema,
+      '/v2/rerank': CohereRerankResponseSchema,
+      '/rerank': TeiRerankResponseItemSchema.array(),
+    };
+    expect(Object.keys(contract.paths).sort()).toEqual(Object.keys(responseSchemas).sort());
+    for (const [route, schema] of Object.entries(responseSchemas)) {
+      const example = contract.paths[route]!.post.requestBody.content['application/json'].example;
+      expect(example).toEqual(OPENAPI_EXAMPLES[route === '/query' ? 'query' : route === '/rerank' ? 'tei' : 'cohere']);
+      const res = await fetch(`http://127.0.0.1:${settings.HTTP_PORT}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(example),
+      });
+      expect(res.status, route).toBe(200);
+      expect(schema.safeParse(await res.json()).success, route).toBe(true);
+    }
+  });
 
   it('starts again after the whole stack was killed with SIGKILL, with the index as it was', async () => {
     process.kill(-stack.pid, 'SIGKILL');

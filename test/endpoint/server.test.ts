@@ -108,6 +108,20 @@ describe('endpoint server (SageMaker container contract)', () => {
     expect(maxAbsDiff(scores, reference.models['tiny-ce']!.torch_fp32_batched!)).toBeLessThan(1e-4);
   });
 
+  it('accepts {"text_pairs"}, what LangChain\'s SagemakerEndpointCrossEncoder sends, with the same scores', async () => {
+    const pairs = reference.pairs.slice(0, 3);
+    const viaPairs = (await (await post('/invocations', JSON.stringify({ pairs }))).json()) as { scores: number[] };
+    const res = await post('/invocations', JSON.stringify({ text_pairs: pairs }));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { scores: number[] }).scores).toEqual(viaPairs.scores);
+  });
+
+  it('refuses a body with both pairs and text_pairs', async () => {
+    const res = await post('/invocations', JSON.stringify({ pairs: [['q', 'd']], text_pairs: [['q', 'd']] }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/exactly one of pairs or text_pairs/);
+  });
+
   it('serves the SageMaker runtime path /endpoints/<name>/invocations', async () => {
     const res = await post('/endpoints/my-endpoint/invocations', JSON.stringify({ pairs: [reference.pairs[0]] }));
     expect(res.status).toBe(200);

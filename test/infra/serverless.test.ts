@@ -15,6 +15,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 
 /**
@@ -85,12 +86,18 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (offline)', () => {
-  it('declares the three functions on supported runtimes, their two layers, the DLQ and the IAM-authorised API route', () => {
+  it('declares the functions on supported runtimes, their two layers, the DLQ and the IAM-authorised API route', () => {
     expect(
       ofType('AWS::Lambda::Function')
         .map(([id]) => id)
         .sort(),
-    ).toEqual(['IngestLambdaFunction', 'MaintainLambdaFunction', 'QueryLambdaFunction']);
+    ).toEqual([
+      'AuthorizerLambdaFunction',
+      'IngestLambdaFunction',
+      'MaintainLambdaFunction',
+      'QueryLambdaFunction',
+      'RerankLambdaFunction',
+    ]);
     expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
     expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
     for (const [, fn] of ofType('AWS::Lambda::Function')) expectSupportedRuntime(fn.Properties.Runtime);
@@ -132,7 +139,7 @@ describe('serverless package (offline)', () => {
   });
 
   it('grants least privilege: no wildcard actions, no wildcard resources in the function roles', () => {
-    for (const role of ['IngestRole', 'QueryRole', 'MaintainRole']) {
+    for (const role of ['IngestRole', 'QueryRole', 'MaintainRole', 'AuthorizerRole']) {
       for (const s of statementsOf(role)) {
         expect(actions(s).every((a) => !a.includes('*'))).toBe(true);
         expect(s.Resource).not.toBe('*');
@@ -151,6 +158,36 @@ describe('serverless package (offline)', () => {
     expect(allowed(query, 's3:DeleteObject')).toEqual([]);
     expect(allowed(query, 'sagemaker:InvokeEndpoint').join()).toMatch(/endpoint\/rerank-pipeline-dev-reranker/);
     expect(allowed(ingest, 'sagemaker:InvokeEndpoint')).toEqual([]);
+  });
+
+  it('lets the API key authorizer read only its SSM parameter, decrypted only through SSM', () => {
+    const statements = statementsOf('AuthorizerRole');
+    expect(statements.flatMap(actions).sort()).toEqual([
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'ssm:GetParameter',
+    ]);
+    const read = statements.find((s) => actions(s).includes('ssm:GetParameter'))!;
+    expect(JSON.stringify(read.Resource)).toMatch(
+      /:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/rerank-pipeline\/dev\/api-key-hashes"/,
+    );
+    const decrypt = statements.find((s) => actions(s).includes('kms:Decrypt'))!;
+    expect(JSON.stringify(decrypt.Condition)).toMatch(
+      /"kms:ViaService":\{"Fn::Sub":"ssm\.\$\{AWS::Region\}\.amazonaws\.com"\}/,
+    );
+    // The request authorizer that apiAuth=apikey attaches to the routes: simple responses, keyed on the header.
+    const authorizer = ofType('AWS::ApiGatewayV2::Authorizer').find(([, a]) => a.Properties.Name === 'apikey')![1];
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain('AuthorizerLambdaFunction');
+    // Its bundle carries the SSM client only: no LanceDB, no models.
+    expect(statSync(path.join(out, 'authorizer.zip')).size).toBeLessThan(1024 * 1024);
   });
 
   it('creates the SageMaker endpoint only when asked (createEndpoint param)', () => {

@@ -9,14 +9,15 @@ import { silentLog } from '../../shared/log.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
 import { LanceStore } from '../../shared/store.js';
-import { FIXTURE_MODELS, SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext } from '../helpers.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-interface HttpResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
+import {
+  FIXTURE_MODELS,
+  SAMPLE_DOCUMENT,
+  eventFixture,
+  fixtureEnv,
+  lambdaContext,
+  type Handler,
+  type HttpResult,
+} from '../helpers.js';
 
 let s3: LocalS3;
 let endpoint: EndpointServer;
@@ -191,6 +192,43 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     const res = (await handler(event, lambdaContext('query'))) as HttpResult;
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).results).toHaveLength(1);
+  });
+
+  it('gives each reranked result a relevanceScore, the sigmoid of its raw score', async () => {
+    const body = JSON.parse((await call(JSON.stringify({ query: 'economy', topN: 5 }))).body) as QueryResponse;
+    for (const r of body.results) expect(r.relevanceScore).toBeCloseTo(1 / (1 + Math.exp(-r.score!)), 12);
+  });
+
+  it('drops results below minRelevance', async () => {
+    const all = JSON.parse((await call(JSON.stringify({ query: 'economy', topN: 20 }))).body) as QueryResponse;
+    const relevances = all.results.map((r) => r.relevanceScore!);
+    const cut = [...relevances].sort((a, b) => a - b)[Math.floor(relevances.length / 2)]!;
+    const kept = JSON.parse(
+      (await call(JSON.stringify({ query: 'economy', topN: 20, minRelevance: cut }))).body,
+    ) as QueryResponse;
+    expect(kept.results.length).toBe(relevances.filter((r) => r >= cut).length);
+    expect(kept.results.every((r) => r.relevanceScore! >= cut)).toBe(true);
+  });
+
+  it('returns at most one result per source, its best chunk, with group "source"', async () => {
+    const res = await call(JSON.stringify({ query: 'The economy plan', k: 50, topN: 5, group: 'source' }));
+    const body = JSON.parse(res.body) as QueryResponse;
+    const sources = body.results.map((r) => r.source);
+    expect(new Set(sources).size).toBe(sources.length);
+    expect(sources.sort()).toEqual(['other.txt', 'state_of_the_union.txt']);
+    const ungrouped = JSON.parse(
+      (await call(JSON.stringify({ query: 'The economy plan', k: 50, topN: 50 }))).body,
+    ) as QueryResponse;
+    for (const r of body.results) expect(r.id).toBe(ungrouped.results.find((u) => u.source === r.source)!.id);
+  });
+
+  it.each([
+    ['minRelevance above 1', { query: 'q', minRelevance: 1.5 }, /minRelevance/],
+    ['an unknown group', { query: 'q', group: 'chunk' }, /group/],
+  ])('answers 400 for %s', async (_label, body, message) => {
+    const res = await call(JSON.stringify(body));
+    expect(res.statusCode).toBe(400);
+    expect((JSON.parse(res.body) as { error: string }).error).toMatch(message);
   });
 
   it('answers a direct invoke with the response object itself', async () => {

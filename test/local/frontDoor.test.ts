@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFrontDoor, type FrontDoor } from '../../local/frontDoor.js';
+import { bearerKey, hashKey, isAllowedKey } from '../../shared/apiKeys.js';
 
 let upstream: http.Server;
 let upstreamUrl: string;
@@ -37,8 +38,13 @@ afterAll(
     }),
 );
 
-async function withDoor(upstreamOf: () => string | null, deadlineMs: number, test: (door: FrontDoor) => Promise<void>) {
-  const door = await startFrontDoor({ port: 0, upstream: upstreamOf, label: 'the functions', deadlineMs });
+async function withDoor(
+  upstreamOf: () => string | null,
+  deadlineMs: number,
+  test: (door: FrontDoor) => Promise<void>,
+  authorize?: (req: http.IncomingMessage) => boolean,
+) {
+  const door = await startFrontDoor({ port: 0, upstream: upstreamOf, label: 'the functions', deadlineMs, authorize });
   try {
     await test(door);
   } finally {
@@ -99,6 +105,59 @@ describe('front door of a restartable part', () => {
         expect(((await res.json()) as { error: string }).error).toMatch(/no answer within 0.3 s/);
         await dropped;
         expect(closedEarly).toBe(1);
+      },
+    );
+  });
+});
+
+describe('API keys at the front door (as npm start wires API_KEYS)', () => {
+  const hashes = new Set([hashKey('dev-key')]);
+  const authorize = (req: http.IncomingMessage) => isAllowedKey(bearerKey(req.headers.authorization), hashes);
+
+  it('answers 401 with WWW-Authenticate: Bearer to a request without the right key, before the part', async () => {
+    await withDoor(
+      () => upstreamUrl,
+      5000,
+      async (door) => {
+        for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic eDp5' }] as Record<
+          string,
+          string
+        >[]) {
+          const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{"q":1}', headers });
+          expect(res.status).toBe(401);
+          expect(res.headers.get('www-authenticate')).toBe('Bearer');
+          expect(res.headers.get('x-upstream')).toBeNull();
+          expect(await res.json()).toEqual({ error: 'missing or invalid API key' });
+        }
+      },
+      authorize,
+    );
+  });
+
+  it('passes a request with the right key through', async () => {
+    await withDoor(
+      () => upstreamUrl,
+      5000,
+      async (door) => {
+        const res = await fetch(`${door.url}/query`, {
+          method: 'POST',
+          body: '{"q":1}',
+          headers: { authorization: 'bearer dev-key' },
+        });
+        expect(res.status).toBe(201);
+        expect(await res.json()).toEqual({ method: 'POST', url: '/query', body: '{"q":1}' });
+      },
+      authorize,
+    );
+  });
+
+  it('stays open without authorize', async () => {
+    await withDoor(
+      () => upstreamUrl,
+      5000,
+      async (door) => {
+        const res = await fetch(`${door.url}/query`, { method: 'POST', body: '{}' });
+        expect(res.status).toBe(201);
       },
     );
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Pair } from '../../../shared/contract.js';
 import { configureModelHub } from '../../../shared/models/hub.js';
+import { loadEncoderModel } from '../../../shared/models/transformersModel.js';
 import { LocalCrossEncoder, relevanceLogits } from '../../../shared/rerank/localCrossEncoder.js';
 import { TokenLimitError, rankByScore, rerank } from '../../../shared/rerank/crossEncoder.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type CrossEncoderReference } from '../../helpers.js';
@@ -199,12 +200,42 @@ describe('LocalCrossEncoder (int8)', () => {
   });
 });
 
+describe('LocalCrossEncoder on an empty passage', () => {
+  it("scores it as the seed's batched call encodes it: [CLS] query [SEP] [SEP], token types 0…0, 1", async () => {
+    const encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32' });
+    const query = reference.pairs[0]![0];
+    // Built by hand from the reference tokens of pair 0 ([CLS] query [SEP] passage [SEP]): keep the query part.
+    const tokens = reference.tokens[0]!;
+    const firstSep = tokens.indexOf(102);
+    const ids = [...tokens.slice(0, firstSep + 1), 102];
+    const types = ids.map((_, i) => (i === ids.length - 1 ? 1 : 0));
+    const model = await loadEncoderModel('tiny-ce', 'sequence-classification', 'fp32');
+    const big = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
+    const { data } = await model.run(
+      {
+        inputIds: big(ids),
+        attentionMask: big(ids.map(() => 1)),
+        tokenTypeIds: big(types),
+        batchSize: 1,
+        seqLen: ids.length,
+      },
+      'logits',
+    );
+    const [score] = await encoder.score([[query, '']]);
+    expect(Math.abs(score! - data[0]!)).toBeLessThan(1e-5);
+  });
+});
+
 describe('relevanceLogits', () => {
   it('reads the only column of a one-label head', () => {
     expect(relevanceLogits([0.5, -1, 2], 3, 1)).toEqual([0.5, -1, 2]);
   });
-  it('reads the "relevant" class (index 1) of a two-label head', () => {
-    expect(relevanceLogits([0.1, 0.9, 0.7, -0.2], 2, 2)).toEqual([0.9, -0.2]);
+  it('gives a two-label head the log-odds of "relevant", whose sigmoid is the softmax probability', () => {
+    const scores = relevanceLogits([0.1, 0.9, 0.7, -0.2], 2, 2);
+    expect(scores).toEqual([0.9 - 0.1, -0.2 - 0.7]);
+    const softmaxRelevant = (l0: number, l1: number) => Math.exp(l1) / (Math.exp(l0) + Math.exp(l1));
+    expect(1 / (1 + Math.exp(-scores[0]!))).toBeCloseTo(softmaxRelevant(0.1, 0.9), 12);
+    expect(1 / (1 + Math.exp(-scores[1]!))).toBeCloseTo(softmaxRelevant(0.7, -0.2), 12);
   });
   it('honours an explicit label index and refuses one out of range', () => {
     expect(relevanceLogits([0.1, 0.9, 0.7, -0.2], 2, 2, 0)).toEqual([0.1, 0.7]);

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, toErrorResponse } from '../../shared/errors.js';
+import { BadRequestError, PayloadTooLargeError, toErrorResponse } from '../shared/errors.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,0 +1,87 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { loadConfig } from '../../shared/config.js';
+import { ConfigError, NotFoundError, statusOf, toInvokeError } from '../../shared/errors.js';
+import { configureModelHub } from '../../shared/models/hub.js';
+import { openApiDocument } from '../../shared/openapi.js';
+import { createCrossEncoder, createTokenCounter } from '../../shared/rerank/fromConfig.js';
+import {
+  RERANK_LIMITS,
+  cohereError,
+  rerankCohere,
+  rerankTei,
+  teiError,
+  type RerankApiDeps,
+} from '../../shared/rerankApi.js';
+import { isHttpEvent, jsonResponse, parseHttpBody } from '../http.js';
+
+// Created once per container: no LanceDB, no embedder, only the cross-encoder (and its tokenizer).
+const config = loadConfig();
+configureModelHub(config.models);
+const logger = new Logger({ serviceName: 'rerank' });
+let deps: Promise<RerankApiDeps> | undefined;
+let contract: ReturnType<typeof openApiDocument> | undefined;
+
+function loadDeps(): Promise<RerankApiDeps> {
+  deps ??= (async () => {
+    const encoder = await createCrossEncoder(config);
+    if (!encoder) throw new ConfigError('RERANK_BACKEND=none: the rerank function needs a cross-encoder');
+    return { encoder, counter: await createTokenCounter(config, encoder) };
+  })().catch((error: unknown) => {
+    deps = undefined; // a failed load is retried by the next request
+    throw error;
+  });
+  return deps;
+}
+
+type Api = 'cohere' | 'tei';
+const ROUTES: Record<string, Api> = { '/v2/rerank': 'cohere', '/rerank': 'tei' };
+
+function logFailure(api: Api, error: unknown): void {
+  if (statusOf(error) < 500 || statusOf(error) === 503)
+    logger.warn('rerank refused', { api, reason: (error as Error).message });
+  else logger.error('rerank failed', { api, error: error as Error });
+}
+
+async function run(api: Api, payload: unknown): Promise<unknown> {
+  const start = performance.now();
+  const answer =
+    api === 'cohere' ? await rerankCohere(payload, await loadDeps()) : await rerankTei(payload, await loadDeps());
+  logger.info('reranked', { api, ms: Math.round(performance.now() - start) });
+  return answer;
+}
+
+/**
+ * `POST /v2/rerank` (Cohere Rerank v2) and `POST /rerank` (Hugging Face TEI) through API Gateway, each answering
+ * errors in its own API's shape, and `GET /openapi.json` (the published contract); or a direct `lambda invoke` with either request body (told apart by `texts`,
+ * TEI's field), answering the response object or failing with a named error type.
+ */
+async function rerankHandler(event: unknown, _context: Context): Promise<APIGatewayProxyResult | unknown> {
+  if (isHttpEvent(event)) {
+    const path = (event as { rawPath?: string; path?: string }).rawPath ?? (event as { path?: string }).path ?? '';
+    if (path === '/openapi.json') {
+      contract ??= openApiDocument();
+      return jsonResponse(200, contract);
+    }
+    const api = ROUTES[path];
+    if (!api) return jsonResponse(404, { error: new NotFoundError(`no route for ${path}`).message });
+    try {
+      return jsonResponse(200, await run(api, parseHttpBody(event, RERANK_LIMITS.maxBodyBytes)));
+    } catch (error) {
+      logFailure(api, error);
+      const { status, body } = api === 'cohere' ? cohereError(error) : teiError(error);
+      return jsonResponse(status, body, status === 503 ? { 'retry-after': '1' } : {});
+    }
+  }
+  const api: Api = typeof event === 'object' && event !== null && 'texts' in event ? 'tei' : 'cohere';
+  try {
+    return await run(api, event);
+  } catch (error) {
+    logFailure(api, error);
+    throw toInvokeError(error);
+  }
+}
+
+export const handler = middy(rerankHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,78 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configureModelHub } from '../../../shared/models/hub.js';
+import { sigmoid } from '../../../shared/rerank/crossEncoder.js';
+import { type TokenCounter, rerankDocuments, windowDocument } from '../../../shared/rerank/documents.js';
+import { LocalCrossEncoder } from '../../../shared/rerank/localCrossEncoder.js';
+import { FIXTURE_MODELS } from '../../helpers.js';
+
+/** One token per word: windows are then easy to predict by hand. */
+const perWord: TokenCounter = { countTokens: (t) => t.split(/\s+/).filter(Boolean).length, maxLength: 512 };
+const words = (n: number, word = 'w') => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ');
+
+describe('windowDocument', () => {
+  it('returns a text that fits as it is', () => {
+    expect(windowDocument('a short  text', perWord, { windowTokens: 10, maxTokensPerDoc: 100 })).toEqual([
+      'a short  text',
+    ]);
+  });
+
+  it('cuts a long text into consecutive windows of whole words within the window size', () => {
+    const windows = windowDocument(words(25), perWord, { windowTokens: 10, maxTokensPerDoc: 100 });
+    expect(windows).toEqual([
+      words(10),
+      words(20).split(' ').slice(10).join(' '),
+      words(25).split(' ').slice(20).join(' '),
+    ]);
+  });
+
+  it('stops after maxTokensPerDoc tokens', () => {
+    const windows = windowDocument(words(100), perWord, { windowTokens: 10, maxTokensPerDoc: 30 });
+    expect(windows).toHaveLength(3);
+    expect(windows.join(' ')).toBe(words(30));
+  });
+});
+
+describe('rerankDocuments (tiny-ce, fp32)', () => {
+  let encoder: LocalCrossEncoder;
+  beforeAll(async () => {
+    configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
+    encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32' });
+  });
+  const query = 'What is the plan for the economy?';
+
+  it('scores a document of about 2,000 tokens by its best window', async () => {
+    const filler = 'the weather report mentions clouds and rain over the hills today. '.repeat(160); // ~2,000 tokens
+    const passage = 'Our plan for the economy is to lower costs, not wages, and build it from the bottom up.';
+    const long = `${filler}${passage} ${filler}`;
+    expect(encoder.countTokens(long)).toBeGreaterThan(1900);
+    const [ranked] = await rerankDocuments(encoder, encoder, query, [long]);
+    const windows = windowDocument(long, encoder, {
+      windowTokens: 512 - 3 - encoder.countTokens(query),
+      maxTokensPerDoc: 4096,
+    });
+    expect(windows.length).toBeGreaterThan(3);
+    const each = await encoder.score(windows.map((w) => [query, w]));
+    expect(ranked!.score).toBeCloseTo(Math.max(...each), 5);
+    expect(ranked!.relevance).toBeCloseTo(sigmoid(ranked!.score), 12);
+  });
+
+  it('bounds the work per document with maxTokensPerDoc', async () => {
+    const long = 'clouds and rain over the hills. '.repeat(1500);
+    let windows = 0;
+    await rerankDocuments(encoder, encoder, query, [long], { maxTokensPerDoc: 1000, onWindows: (n) => (windows = n) });
+    expect(windows).toBe(2); // ~1,000 tokens in windows of ~500
+  });
+
+  it('sorts documents best first, keeps valid indices, and cuts to topN', async () => {
+    const docs = ['Inflation is coming down.', 'A story about a cat.', 'We will build the economy from the bottom up.'];
+    const ranked = await rerankDocuments(encoder, encoder, query, docs, { topN: 2 });
+    expect(ranked).toHaveLength(2);
+    const direct = await encoder.score(docs.map((d) => [query, d]));
+    const order = direct
+      .map((s, i) => [s, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .map(([, i]) => i);
+    expect(ranked.map((r) => r.index)).toEqual(order.slice(0, 2));
+    for (const r of ranked) expect(r.relevance).toBeGreaterThanOrEqual(0);
+  });
+});
