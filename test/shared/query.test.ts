@@ -118,9 +118,36 @@ describe('answerQuery: reranking', () => {
     const response = await answerQuery(query, deps);
     expect(response.reranked).toBe(true);
     expect(response.results).toEqual([
-      { id: 'id2', text: 't2', source: 'doc.txt', chunk: 1, score: 3, retrievalRank: 2, retrievalScore: 0.99 },
-      { id: 'id4', text: 't4', source: 'doc.txt', chunk: 3, score: 2, retrievalRank: 4, retrievalScore: 0.97 },
-      { id: 'id5', text: 't5', source: 'doc.txt', chunk: 4, score: 0.5, retrievalRank: 5, retrievalScore: 0.96 },
+      {
+        id: 'id2',
+        text: 't2',
+        source: 'doc.txt',
+        chunk: 1,
+        score: 3,
+        relevanceScore: 1 / (1 + Math.exp(-3)),
+        retrievalRank: 2,
+        retrievalScore: 0.99,
+      },
+      {
+        id: 'id4',
+        text: 't4',
+        source: 'doc.txt',
+        chunk: 3,
+        score: 2,
+        relevanceScore: 1 / (1 + Math.exp(-2)),
+        retrievalRank: 4,
+        retrievalScore: 0.97,
+      },
+      {
+        id: 'id5',
+        text: 't5',
+        source: 'doc.txt',
+        chunk: 4,
+        score: 0.5,
+        relevanceScore: 1 / (1 + Math.exp(-0.5)),
+        retrievalRank: 5,
+        retrievalScore: 0.96,
+      },
     ]);
     // Every retrieved chunk was scored against the query, in one call.
     expect(encoder.calls).toEqual([['t1', 't2', 't3', 't4', 't5'].map((t) => [query.query, t])]);
@@ -137,9 +164,36 @@ describe('answerQuery: reranking', () => {
     const response = await answerQuery(query, deps);
     expect(response.reranked).toBe(false);
     expect(response.results).toEqual([
-      { id: 'id1', text: 't1', source: 'doc.txt', chunk: 0, score: null, retrievalRank: 1, retrievalScore: 1 },
-      { id: 'id2', text: 't2', source: 'doc.txt', chunk: 1, score: null, retrievalRank: 2, retrievalScore: 0.99 },
-      { id: 'id3', text: 't3', source: 'doc.txt', chunk: 2, score: null, retrievalRank: 3, retrievalScore: 0.98 },
+      {
+        id: 'id1',
+        text: 't1',
+        source: 'doc.txt',
+        chunk: 0,
+        score: null,
+        relevanceScore: null,
+        retrievalRank: 1,
+        retrievalScore: 1,
+      },
+      {
+        id: 'id2',
+        text: 't2',
+        source: 'doc.txt',
+        chunk: 1,
+        score: null,
+        relevanceScore: null,
+        retrievalRank: 2,
+        retrievalScore: 0.99,
+      },
+      {
+        id: 'id3',
+        text: 't3',
+        source: 'doc.txt',
+        chunk: 2,
+        score: null,
+        relevanceScore: null,
+        retrievalRank: 3,
+        retrievalScore: 0.98,
+      },
     ]);
   });
 
