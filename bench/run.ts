@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint]
+ * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint,rerank-api]
  * Each figure is printed next to the baseline it is compared against, measured in the same run.
  * Models: MODELS_DIR (default ../shared/models when present) with minilm-embed / minilm-ce, the
  * MiniLM-L6-shaped fixtures; otherwise the hub models of the same shape.
@@ -21,6 +21,7 @@ import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
 import { SageMakerCrossEncoder } from '../shared/rerank/sagemakerCrossEncoder.js';
 import { splitText } from '../shared/splitter.js';
 import { LanceStore } from '../shared/store.js';
+import { benchRerankApi } from './rerankApi.js';
 import { summarize, time, type Timing } from './stats.js';
 
 const { values } = parseArgs({
@@ -227,12 +228,28 @@ async function benchEndpoint(): Promise<void> {
   }
 }
 
+async function benchApi(): Promise<void> {
+  if (!modelsDir || !local)
+    throw new Error('the rerank-api bench runs the local stack offline: set MODELS_DIR to a folder with minilm-ce');
+  const chunks = (await splitText(sample)).filter((c) => c.length > 350);
+  await benchRerankApi({
+    modelsDir,
+    crossEncoder: CE,
+    embedder: EMBED,
+    query: QUERY,
+    chunks,
+    runs: Math.max(3, runs >> 1),
+    report,
+  });
+}
+
 const benches: [string, () => Promise<void>][] = [
   ['rerank', benchRerank],
   ['query', benchQuery],
   ['ingest', benchIngest],
   ['cold', benchCold],
   ['endpoint', benchEndpoint],
+  ['rerank-api', benchApi],
 ];
 for (const [name, fn] of benches) {
   if (!enabled(name)) continue;

@@ -107,6 +107,7 @@ describe('rerank function: Cohere v2 (POST /v2/rerank)', () => {
     expect(res.statusCode).toBe(400);
     expect(Object.keys(json(res))).toEqual(['message']);
     expect(json(res).message).toMatch(message);
+    expect((await post('/v2/rerank', JSON.stringify({ query, documents: ['still serving'] }))).statusCode).toBe(200);
   });
 
   it('answers 413 {"message"} for a body over 6 MB, and still serves afterwards', async () => {
