@@ -71,3 +71,24 @@ export interface HttpResult {
   headers: Record<string, string>;
   body: string;
 }
+
+/**
+ * The chunks table on a local S3 server, opened as the functions open it (tiny-embed, 128-d, cosine), with
+ * every read checking for new writes.
+ */
+export async function openLocalS3Table(s3Endpoint: string): Promise<import('../shared/store.js').LanceStore> {
+  const { LanceStore, lanceStorageOptions } = await import('../shared/store.js');
+  return LanceStore.open({
+    uri: 's3://vectors/lancedb',
+    embeddingModel: 'tiny-embed',
+    dimension: 128,
+    metric: 'cosine',
+    readConsistencySeconds: 0,
+    storageOptions: lanceStorageOptions({
+      region: 'us-east-1',
+      s3Endpoint,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    }),
+  });
+}

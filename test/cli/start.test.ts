@@ -8,8 +8,8 @@ import { CohereClientV2 } from 'cohere-ai';
 import { QueryResponseSchema } from '../../shared/contract.js';
 import { OPENAPI_EXAMPLES } from '../../shared/openapi.js';
 import { CohereRerankResponseSchema, TeiRerankResponseItemSchema } from '../../shared/rerankApi.js';
-import { LanceStore } from '../../shared/store.js';
-import { SAMPLE_DOCUMENT } from '../helpers.js';
+import type { LanceStore } from '../../shared/store.js';
+import { SAMPLE_DOCUMENT, openLocalS3Table } from '../helpers.js';
 import { StackProcess, groupAlive, sleep, until, type StackSettings } from '../stack.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
@@ -68,20 +68,7 @@ const searchable = (source: string, timeoutMs = 60_000) =>
 
 /** A reader of the stack's table, as the query function opens it. */
 async function tableReader(): Promise<LanceStore> {
-  reader ??= await LanceStore.open({
-    uri: 's3://vectors/lancedb',
-    embeddingModel: 'tiny-embed',
-    dimension: 128,
-    metric: 'cosine',
-    readConsistencySeconds: 0,
-    storageOptions: {
-      endpoint: s3Url,
-      allowHttp: 'true',
-      region: 'us-east-1',
-      awsAccessKeyId: 'S3RVER',
-      awsSecretAccessKey: 'S3RVER',
-    },
-  });
+  reader ??= await openLocalS3Table(s3Url);
   return reader;
 }
 

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
 import type { IngestOutcome } from '../../shared/ingest.js';
-import { LanceStore } from '../../shared/store.js';
-import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext } from '../helpers.js';
+import type { LanceStore } from '../../shared/store.js';
+import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext, openLocalS3Table } from '../helpers.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ outcomes: IngestOutcome[] }>;
 
@@ -43,19 +43,7 @@ beforeAll(async () => {
   const { TransformersEmbedder } = await import('../../shared/embedder.js');
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
   dimension = embedder.dimension;
-  store = await LanceStore.open({
-    uri: 's3://vectors/lancedb',
-    embeddingModel: 'tiny-embed',
-    dimension: embedder.dimension,
-    metric: 'cosine',
-    storageOptions: {
-      endpoint: s3.endpoint,
-      allowHttp: 'true',
-      region: 'us-east-1',
-      awsAccessKeyId: 'S3RVER',
-      awsSecretAccessKey: 'S3RVER',
-    },
-  });
+  store = await openLocalS3Table(s3.endpoint);
 });
 
 afterAll(async () => {

@@ -8,13 +8,13 @@ import { indexDocument } from '../../shared/ingest.js';
 import { silentLog } from '../../shared/log.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
-import { LanceStore } from '../../shared/store.js';
 import {
   FIXTURE_MODELS,
   SAMPLE_DOCUMENT,
   eventFixture,
   fixtureEnv,
   lambdaContext,
+  openLocalS3Table,
   type Handler,
   type HttpResult,
 } from '../helpers.js';
@@ -63,19 +63,7 @@ beforeAll(async () => {
   encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32' });
   endpoint = await startEndpointServer({ encoder, port: 0, log: silentLog });
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
-  const store = await LanceStore.open({
-    uri: 's3://vectors/lancedb',
-    embeddingModel: 'tiny-embed',
-    dimension: embedder.dimension,
-    metric: 'cosine',
-    storageOptions: {
-      endpoint: s3.endpoint,
-      allowHttp: 'true',
-      region: 'us-east-1',
-      awsAccessKeyId: 'S3RVER',
-      awsSecretAccessKey: 'S3RVER',
-    },
-  });
+  const store = await openLocalS3Table(s3.endpoint);
   const deps = {
     store,
     embedder,
