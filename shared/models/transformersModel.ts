@@ -16,6 +16,8 @@ export type Dtype = 'int8' | 'fp32';
 export interface TokenizerParts {
   /** Token ids of a text without special tokens. */
   encodeText(text: string): number[];
+  /** A cheap bound on the number of token ids of a text, where the tokenizer allows one (see tokenUpperBound). */
+  upperBound?: (text: string) => number;
   template: EncodingTemplate;
   padId: number;
   /** Positions the model accepts (512 for BERT). */
@@ -113,12 +115,28 @@ function encodeWith(tokenizer: PreTrainedTokenizer): (text: string) => number[] 
 }
 
 /**
+ * A cheap upper bound on a text's token count, where the tokenizer allows one: a WordPiece token (BERT) always covers
+ * at least one non-space character of the normalised text, and NFKD expands a text at least as much as any
+ * normaliser (decomposition, lower-casing) does. Other tokenizers (byte-level BPE, SentencePiece) get none.
+ */
+export function tokenUpperBound(tokenizer: PreTrainedTokenizer): ((text: string) => number) | undefined {
+  const type = (tokenizer.model as unknown as { config?: { type?: string } }).config?.type;
+  if (type !== 'WordPiece') return undefined;
+  return (text) => text.normalize('NFKD').replace(/\s+/g, '').length;
+}
+
+/** Counts tokens (without special tokens) with a model's tokenizer. */
+export interface TokenCounting {
+  countTokens(text: string): number;
+  maxLength: number;
+  upperBound?(text: string): number;
+}
+
+/**
  * A model's tokenizer alone (tokenizer files only, no ONNX weights), for counting tokens where the model itself
  * runs elsewhere (a SageMaker endpoint).
  */
-export async function loadTokenCounter(
-  modelId: string,
-): Promise<{ countTokens(text: string): number; maxLength: number }> {
+export async function loadTokenCounter(modelId: string): Promise<TokenCounting> {
   let tokenizer: PreTrainedTokenizer;
   try {
     tokenizer = await AutoTokenizer.from_pretrained(modelId);
@@ -126,7 +144,11 @@ export async function loadTokenCounter(
     throw loadFailure(modelId, error);
   }
   const encode = encodeWith(tokenizer);
-  return { countTokens: (text) => encode(text).length, maxLength: maxLengthOf(tokenizer) };
+  return {
+    countTokens: (text) => encode(text).length,
+    maxLength: maxLengthOf(tokenizer),
+    upperBound: tokenUpperBound(tokenizer),
+  };
 }
 
 /**
@@ -156,6 +178,7 @@ export async function loadEncoderModel(
     hiddenSize: Number((model.config as { hidden_size?: number }).hidden_size),
     tokenizer: {
       encodeText: encodeWith(tokenizer),
+      upperBound: tokenUpperBound(tokenizer),
       template: templateOf(tokenizer),
       padId,
       maxLength: maxLengthOf(tokenizer, model),

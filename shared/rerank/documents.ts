@@ -6,6 +6,8 @@ export interface TokenCounter {
   countTokens(text: string): number;
   /** Positions the model accepts, special tokens included (512 for BERT). */
   readonly maxLength: number;
+  /** A cheap bound, at least countTokens(text), that lets a text known to fit skip tokenisation. */
+  upperBound?(text: string): number;
 }
 
 export interface WindowOptions {
@@ -24,7 +26,8 @@ export function windowDocument(text: string, counter: TokenCounter, options: Win
   const { windowTokens, maxTokensPerDoc } = options;
   const limit = Math.min(windowTokens, maxTokensPerDoc);
   // Every token covers at least one character, so a text no longer than the limit fits as it is.
-  if (text.length <= limit || counter.countTokens(text) <= limit) return [text];
+  const fits = text.length <= limit || (counter.upperBound?.(text) ?? Number.POSITIVE_INFINITY) <= limit;
+  if (fits || counter.countTokens(text) <= limit) return [text];
   const windows: string[] = [];
   let current: string[] = [];
   let currentTokens = 0;

@@ -85,6 +85,11 @@ export class LocalCrossEncoder implements CrossEncoder {
     return this.#model.tokenizer.maxLength;
   }
 
+  /** A cheap bound on countTokens(text) where the tokenizer allows one (WordPiece), else Infinity. */
+  upperBound(text: string): number {
+    return this.#model.tokenizer.upperBound?.(text) ?? Number.POSITIVE_INFINITY;
+  }
+
   static async create(options: LocalCrossEncoderOptions): Promise<LocalCrossEncoder> {
     const model = await loadEncoderModel(options.model, 'sequence-classification', options.dtype ?? 'int8');
     return new LocalCrossEncoder(model, options);

@@ -40,6 +40,18 @@ describe('rerankDocuments (tiny-ce, fp32)', () => {
   });
   const query = 'What is the plan for the economy?';
 
+  it('bounds the token count from above without tokenising (WordPiece), for any script', () => {
+    const texts = [
+      'What is the plan for the economy?',
+      'CAFÉ naïve déjà vu — ﬁnance ﬃ ligatures',
+      '東京の経済計画 and 한국어 문장입니다 mixed',
+      '!!!???...,,,;;;:::((()))',
+      'emoji 🎉🚀 and numbers 1234567890',
+      'İstanbul ǅ ß ﬀ Ⅻ ㎏',
+    ];
+    for (const text of texts) expect(encoder.countTokens(text)).toBeLessThanOrEqual(encoder.upperBound(text));
+  });
+
   it('scores a document of about 2,000 tokens by its best window', async () => {
     const filler = 'the weather report mentions clouds and rain over the hills today. '.repeat(160); // ~2,000 tokens
     const passage = 'Our plan for the economy is to lower costs, not wages, and build it from the bottom up.';
