@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScoreRequestSchema, describeZodError, type Pair } from '../shared/contract.js';
+import { ScoreRequestSchema, parseRequest, type Pair } from '../shared/contract.js';
 import {
   AppError,
   BadRequestError,
@@ -126,9 +126,7 @@ function parsePairs(raw: string): Pair[] {
   } catch {
     throw new BadRequestError('body is not valid JSON');
   }
-  const parsed = ScoreRequestSchema.safeParse(payload);
-  if (!parsed.success) throw new BadRequestError(describeZodError(parsed.error));
-  return parsed.data.pairs;
+  return parseRequest(ScoreRequestSchema, payload).pairs;
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

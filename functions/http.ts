@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, toErrorResponse } from '../shared/errors.js';
+import { BadRequestError, PayloadTooLargeError, statusOf, toErrorResponse } from '../shared/errors.js';
+import type { Log } from '../shared/log.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -44,4 +45,14 @@ export function jsonResponse(
 export function errorResponse(error: unknown): APIGatewayProxyResult {
   const { status, headers, body } = toErrorResponse(error);
   return jsonResponse(status, body, headers);
+}
+
+/**
+ * Logs a failed request once: a refusal (4xx, or 503 "retry later") as a warning with its reason, anything else
+ * as an error with the whole error (which stays in the logs, never in the answer).
+ */
+export function logFailure(log: Log, what: string, error: unknown, extra: Record<string, unknown> = {}): void {
+  const status = statusOf(error);
+  if (status < 500 || status === 503) log.warn(`${what} refused`, { ...extra, reason: (error as Error).message });
+  else log.error(`${what} failed`, { ...extra, error: error as Error });
 }

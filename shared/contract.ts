@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BadRequestError } from './errors.js';
 
 const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
 
@@ -113,4 +114,11 @@ export function describeZodError(error: z.ZodError): string {
       return path ? `${path}: ${i.message}` : i.message;
     })
     .join('; ');
+}
+
+/** A request validated by its schema, or a BadRequestError (400) saying what is wrong: the one rule for every API. */
+export function parseRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, payload: unknown): T {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new BadRequestError(describeZodError(parsed.error));
+  return parsed.data;
 }

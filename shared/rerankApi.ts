@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { describeZodError } from './contract.js';
-import { BadRequestError, PayloadTooLargeError, publicMessage, statusOf } from './errors.js';
+import { parseRequest } from './contract.js';
+import { PayloadTooLargeError, toErrorResponse } from './errors.js';
 import type { CrossEncoder } from './rerank/crossEncoder.js';
 import { type RankedDocument, type TokenCounter, rerankDocuments } from './rerank/documents.js';
 
@@ -94,12 +94,6 @@ export interface RerankApiDeps {
   signal?: AbortSignal;
 }
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, payload: unknown): T {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw new BadRequestError(describeZodError(parsed.error));
-  return parsed.data;
-}
-
 async function rankTexts(
   queryText: string,
   texts: string[],
@@ -127,7 +121,7 @@ async function rankTexts(
  * relevance in [0, 1] (sigmoid of the logit; softmax of the "relevant" class for two-label heads).
  */
 export async function rerankCohere(payload: unknown, deps: RerankApiDeps): Promise<CohereRerankResponse> {
-  const request = parse(CohereRerankRequestSchema, payload);
+  const request = parseRequest(CohereRerankRequestSchema, payload);
   const texts = request.documents.map((d) => (typeof d === 'string' ? d : d.text));
   const ranked = await rankTexts(request.query, texts, deps, {
     topN: request.top_n,
@@ -146,7 +140,7 @@ export async function rerankCohere(payload: unknown, deps: RerankApiDeps): Promi
 
 /** TEI `/rerank` over the configured cross-encoder: `score` calibrated, or the raw logit with `raw_scores`. */
 export async function rerankTei(payload: unknown, deps: RerankApiDeps): Promise<TeiRerankResponse> {
-  const request = parse(TeiRerankRequestSchema, payload);
+  const request = parseRequest(TeiRerankRequestSchema, payload);
   // TEI truncates a long text when asked (keeping its start, or its end with truncation_direction Left);
   // otherwise a long text scores its best window, as Cohere's API does.
   const window = !request.truncate ? 'best' : request.truncation_direction === 'Left' ? 'last' : 'first';
@@ -161,14 +155,17 @@ export async function rerankTei(payload: unknown, deps: RerankApiDeps): Promise<
   }));
 }
 
-/** An error in Cohere's shape: `{"message"}` with the status of the error model. */
-export function cohereError(error: unknown): { status: number; body: { message: string } } {
-  return { status: statusOf(error), body: { message: publicMessage(error) } };
+type ErrorAnswer<B> = { status: number; headers: Record<string, string>; body: B };
+
+/** An error in Cohere's shape, `{"message"}`, with the status and Retry-After of the error model. */
+export function cohereError(error: unknown): ErrorAnswer<{ message: string }> {
+  const { status, headers, body } = toErrorResponse(error);
+  return { status, headers, body: { message: body.error } };
 }
 
-/** An error in TEI's shape: `{"error", "error_type"}` (Validation, Overloaded, Backend). */
-export function teiError(error: unknown): { status: number; body: { error: string; error_type: string } } {
-  const status = statusOf(error);
+/** An error in TEI's shape, `{"error", "error_type"}` (Validation, Overloaded, Backend), as cohereError. */
+export function teiError(error: unknown): ErrorAnswer<{ error: string; error_type: string }> {
+  const { status, headers, body } = toErrorResponse(error);
   const type = status < 500 ? 'Validation' : status === 503 ? 'Overloaded' : 'Backend';
-  return { status, body: { error: publicMessage(error), error_type: type } };
+  return { status, headers, body: { error: body.error, error_type: type } };
 }

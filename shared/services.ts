@@ -5,6 +5,7 @@ import type { Embedder } from './ports.js';
 import type { QueryDeps } from './query.js';
 import type { CrossEncoder } from './rerank/crossEncoder.js';
 import { createEmbedder } from './models/fromConfig.js';
+import { once } from './once.js';
 import { createCrossEncoder } from './rerank/fromConfig.js';
 import { LanceStore, storeOptionsFrom } from './store.js';
 
@@ -14,18 +15,6 @@ export interface Services {
   store(): Promise<LanceStore>;
   /** null when RERANK_BACKEND=none. */
   crossEncoder(): Promise<CrossEncoder | null>;
-}
-
-function once<T>(factory: () => Promise<T>): () => Promise<T> {
-  let promise: Promise<T> | undefined;
-  return () => {
-    // Concurrent first callers share one load; a failed load is retried by the next caller.
-    promise ??= factory().catch((error: unknown) => {
-      promise = undefined;
-      throw error;
-    });
-    return promise;
-  };
 }
 
 /**

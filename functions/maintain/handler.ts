@@ -8,7 +8,6 @@ import { LanceStore, storeOptionsFrom } from '../../shared/store.js';
 // Opens the table by the settings it records: no embedding model is loaded (nor shipped) for upkeep.
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'maintain' });
-let opened: Promise<LanceStore | null> | undefined;
 
 export interface MaintenanceReport {
   /** false when there is no table yet (nothing ingested): nothing to do. */
@@ -24,8 +23,8 @@ export interface MaintenanceReport {
  * index once the table is large enough. Every ingest adds fragments; without this, queries slow down.
  */
 async function maintainHandler(_event: unknown, _context: Context): Promise<MaintenanceReport> {
-  opened ??= LanceStore.openExisting(storeOptionsFrom(config));
-  const store = await opened;
+  // Opened per run (hourly, cheap): a table created since the last run is found, and no 'none yet' is kept.
+  const store = await LanceStore.openExisting(storeOptionsFrom(config));
   if (!store) {
     logger.info('no table yet; nothing to maintain');
     return { table: false, fragmentsBefore: 0, fragmentsAfter: 0, vectorIndexCreated: false, indexedColumns: [] };

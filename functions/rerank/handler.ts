@@ -3,8 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
-import { ConfigError, NotFoundError, statusOf, toInvokeError } from '../../shared/errors.js';
+import { ConfigError, NotFoundError, toInvokeError } from '../../shared/errors.js';
 import { configureModelHub } from '../../shared/models/hub.js';
+import { once } from '../../shared/once.js';
 import { openApiDocument } from '../../shared/openapi.js';
 import { createCrossEncoder, createTokenCounter } from '../../shared/rerank/fromConfig.js';
 import {
@@ -15,35 +16,22 @@ import {
   teiError,
   type RerankApiDeps,
 } from '../../shared/rerankApi.js';
-import { isHttpEvent, jsonResponse, parseHttpBody } from '../http.js';
+import { isHttpEvent, jsonResponse, parseHttpBody, logFailure } from '../http.js';
 
 // Created once per container: no LanceDB, no embedder, only the cross-encoder (and its tokenizer).
 const config = loadConfig();
 configureModelHub(config.models);
 const logger = new Logger({ serviceName: 'rerank' });
-let deps: Promise<RerankApiDeps> | undefined;
 let contract: ReturnType<typeof openApiDocument> | undefined;
 
-function loadDeps(): Promise<RerankApiDeps> {
-  deps ??= (async () => {
-    const encoder = await createCrossEncoder(config);
-    if (!encoder) throw new ConfigError('RERANK_BACKEND=none: the rerank function needs a cross-encoder');
-    return { encoder, counter: await createTokenCounter(config, encoder) };
-  })().catch((error: unknown) => {
-    deps = undefined; // a failed load is retried by the next request
-    throw error;
-  });
-  return deps;
-}
+const loadDeps = once(async (): Promise<RerankApiDeps> => {
+  const encoder = await createCrossEncoder(config);
+  if (!encoder) throw new ConfigError('RERANK_BACKEND=none: the rerank function needs a cross-encoder');
+  return { encoder, counter: await createTokenCounter(config, encoder) };
+});
 
 type Api = 'cohere' | 'tei';
 const ROUTES: Record<string, Api> = { '/v2/rerank': 'cohere', '/rerank': 'tei' };
-
-function logFailure(api: Api, error: unknown): void {
-  if (statusOf(error) < 500 || statusOf(error) === 503)
-    logger.warn('rerank refused', { api, reason: (error as Error).message });
-  else logger.error('rerank failed', { api, error: error as Error });
-}
 
 async function run(api: Api, payload: unknown): Promise<unknown> {
   const start = performance.now();
@@ -70,16 +58,16 @@ async function rerankHandler(event: unknown, _context: Context): Promise<APIGate
     try {
       return jsonResponse(200, await run(api, parseHttpBody(event, RERANK_LIMITS.maxBodyBytes)));
     } catch (error) {
-      logFailure(api, error);
-      const { status, body } = api === 'cohere' ? cohereError(error) : teiError(error);
-      return jsonResponse(status, body, status === 503 ? { 'retry-after': '1' } : {});
+      logFailure(logger, 'rerank', error, { api });
+      const { status, headers, body } = api === 'cohere' ? cohereError(error) : teiError(error);
+      return jsonResponse(status, body, headers);
     }
   }
   const api: Api = typeof event === 'object' && event !== null && 'texts' in event ? 'tei' : 'cohere';
   try {
     return await run(api, event);
   } catch (error) {
-    logFailure(api, error);
+    logFailure(logger, 'rerank', error, { api });
     throw toInvokeError(error);
   }
 }

@@ -8,6 +8,7 @@ import {
   type PreTrainedTokenizer,
 } from '@xenova/transformers';
 import path from 'node:path';
+import type { TokenCounter } from '../rerank/documents.js';
 import type { EncodingTemplate, PaddedBatch, TemplatePiece } from './encoding.js';
 
 export type Dtype = 'int8' | 'fp32';
@@ -125,18 +126,11 @@ export function tokenUpperBound(tokenizer: PreTrainedTokenizer): ((text: string)
   return (text) => text.normalize('NFKD').replace(/\s+/g, '').length;
 }
 
-/** Counts tokens (without special tokens) with a model's tokenizer. */
-export interface TokenCounting {
-  countTokens(text: string): number;
-  maxLength: number;
-  upperBound?(text: string): number;
-}
-
 /**
  * A model's tokenizer alone (tokenizer files only, no ONNX weights), for counting tokens where the model itself
  * runs elsewhere (a SageMaker endpoint).
  */
-export async function loadTokenCounter(modelId: string): Promise<TokenCounting> {
+export async function loadTokenCounter(modelId: string): Promise<TokenCounter> {
   let tokenizer: PreTrainedTokenizer;
   try {
     tokenizer = await AutoTokenizer.from_pretrained(modelId);

@@ -4,6 +4,7 @@ import { createLocalCrossEncoder } from '../models/fromConfig.js';
 import { loadTokenCounter } from '../models/transformersModel.js';
 import type { CrossEncoder } from './crossEncoder.js';
 import type { TokenCounter } from './documents.js';
+import { LocalCrossEncoder } from './localCrossEncoder.js';
 import { SageMakerCrossEncoder } from './sagemakerCrossEncoder.js';
 
 /**
@@ -36,7 +37,5 @@ export async function createCrossEncoder(config: Config): Promise<CrossEncoder |
  * RERANKER_MODEL alone when the model runs behind an endpoint (set it to the endpoint's model).
  */
 export async function createTokenCounter(config: Config, encoder: CrossEncoder): Promise<TokenCounter> {
-  const own = encoder as Partial<TokenCounter>;
-  if (typeof own.countTokens === 'function' && typeof own.maxLength === 'number') return own as TokenCounter;
-  return loadTokenCounter(config.rerank.model);
+  return encoder instanceof LocalCrossEncoder ? encoder : loadTokenCounter(config.rerank.model);
 }
