@@ -13,7 +13,7 @@ const UNIT = [
   'test/shared/rerank/localCrossEncoder.test.ts',
   'test/shared/rerank/documents.test.ts',
   'test/evaluation/metrics.test.ts',
-  'test/local/ingestDispatcher.test.ts',
+  'test/local/ingestQueue.test.ts',
 ];
 
 const common = {

@@ -1,5 +1,7 @@
 /**
- * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint,rerank-api]
+ * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint,rerank-api,growth]
+ *   [--docs 5000] [--beir <BEIR folder>]   (growth: documents to ingest, from the folder's corpus.jsonl; default
+ *   ../shared/datasets/arguana when present, else generated documents)
  * Each figure is printed next to the baseline it is compared against, measured in the same run.
  * Models: MODELS_DIR (default ../shared/models when present) with minilm-embed / minilm-ce, the
  * MiniLM-L6-shaped fixtures; otherwise the hub models of the same shape.
@@ -21,6 +23,7 @@ import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
 import { SageMakerCrossEncoder } from '../shared/rerank/sagemakerCrossEncoder.js';
 import { splitText } from '../shared/splitter.js';
 import { LanceStore } from '../shared/store.js';
+import { benchGrowth, defaultBeir } from './growth.js';
 import { benchRerankApi } from './rerankApi.js';
 import { summarize, time, type Timing } from './stats.js';
 
@@ -29,6 +32,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     runs: { type: 'string', default: '11' },
     only: { type: 'string' },
+    docs: { type: 'string', default: '5000' },
+    beir: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -243,6 +248,18 @@ async function benchApi(): Promise<void> {
   });
 }
 
+async function benchGrowthRun(): Promise<void> {
+  // tiny-embed (a test fixture), so the store's share of the cost shows, as it does in the measurements.
+  await benchGrowth({
+    beir: values.beir ?? defaultBeir(),
+    documents: Number(values.docs),
+    embedder: 'tiny-embed',
+    modelsDir: path.resolve('test', 'fixtures', 'models'),
+    baselineDocuments: 500,
+    row: (row) => rows.push(row),
+  });
+}
+
 const benches: [string, () => Promise<void>][] = [
   ['rerank', benchRerank],
   ['query', benchQuery],
@@ -250,6 +267,7 @@ const benches: [string, () => Promise<void>][] = [
   ['cold', benchCold],
   ['endpoint', benchEndpoint],
   ['rerank-api', benchApi],
+  ['growth', benchGrowthRun],
 ];
 for (const [name, fn] of benches) {
   if (!enabled(name)) continue;

@@ -5,9 +5,10 @@
  *   endpoint   the cross-encoder endpoint server (SageMaker container contract)
  *   functions  serverless-offline with the functions of serverless.yml
  * and, in this process, the front doors of the functions (POST /query on :3000, the Lambda invoke API on :3002:
- * a clear 503 while the functions restart) and the delivery of S3 events to the ingest function (retried as
- * Lambda retries asynchronous invocations, then recorded in <STACK_DATA_DIR>/ingest-failures.jsonl).
- * Ports: S3_PORT, HTTP_PORT, LAMBDA_PORT, ENDPOINT_PORT; data: STACK_DATA_DIR (.data), S3_DATA_DIR (<data>/s3).
+ * a clear 503 while the functions restart) and the queue that delivers S3 events to the ingest function in
+ * SQS batches (failed messages retried, then recorded in <STACK_DATA_DIR>/ingest-failures.jsonl, the local
+ * dead-letter queue). Ports: S3_PORT, HTTP_PORT, LAMBDA_PORT, ENDPOINT_PORT; data: STACK_DATA_DIR (.data),
+ * S3_DATA_DIR (<data>/s3); batches: INGEST_BATCH_SIZE (10), INGEST_BATCH_WINDOW_MS (500).
  * This process loads no native module: it only supervises, proxies and delivers.
  */
 import { appendFile } from 'node:fs/promises';
@@ -16,8 +17,9 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPageRequest } from '../functions/page/paths.js';
 import { startFrontDoor } from '../local/frontDoor.js';
-import { IngestDispatcher, type InvokeResult } from '../local/ingestDispatcher.js';
+import { IngestQueue, type InvokeResult } from '../local/ingestQueue.js';
 import type { S3EventNotification } from '../local/s3Server.js';
 import {
   cleanUpPreviousRun,
@@ -28,13 +30,16 @@ import {
   type StackState,
 } from '../local/stackState.js';
 import { Supervisor } from '../local/supervisor.js';
+import { UPLOADS_PATH, uploadRoute } from '../local/uploads.js';
 import { bearerKey, isAllowedKey, localKeyHashes } from '../shared/apiKeys.js';
 import { loadConfig } from '../shared/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** Where the search page's uploads go: the documents bucket, under serverless.yml's documentsPrefix. */
+const UPLOADS = { bucket: 'documents', prefix: 'docs/' } as const;
 
 /** Invokes a function through the Lambda invoke API; throws only when the API cannot be reached. */
 function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
@@ -65,16 +70,18 @@ function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
 async function main(): Promise<void> {
   const config = loadConfig(); // fail here, with the variable's name, not inside a part
   // Open by default; API_KEYS / API_KEY_HASHES make the HTTP front door check `Authorization: Bearer <key>` as the
-  // deployed API does with apiAuth=apikey. The Lambda invoke API stays open (IAM-only on AWS).
+  // deployed API does with apiAuth=apikey. The Lambda invoke API stays open (IAM-only on AWS). The search page's
+  // files hold no data and are open, as on AWS; its searches and uploads carry the key its user enters.
   const keyHashes = localKeyHashes(process.env);
   const authorize = keyHashes
-    ? (req: http.IncomingMessage) => isAllowedKey(bearerKey(req.headers.authorization), keyHashes)
+    ? (req: http.IncomingMessage) =>
+        isPageRequest(req.method, req.url) || isAllowedKey(bearerKey(req.headers.authorization), keyHashes)
     : undefined;
   const ports = {
-    s3: port('S3_PORT', 4569),
-    http: port('HTTP_PORT', 3000),
-    lambda: port('LAMBDA_PORT', 3002),
-    endpoint: port('ENDPOINT_PORT', 8080),
+    s3: envNumber('S3_PORT', 4569),
+    http: envNumber('HTTP_PORT', 3000),
+    lambda: envNumber('LAMBDA_PORT', 3002),
+    endpoint: envNumber('ENDPOINT_PORT', 8080),
   };
   const dataDir = path.resolve(process.env.STACK_DATA_DIR ?? '.data');
   const s3DataDir = path.resolve(process.env.S3_DATA_DIR ?? path.join(dataDir, 's3'));
@@ -127,17 +134,21 @@ async function main(): Promise<void> {
   const tsx = [...preload, '--import', 'tsx'];
   const baseEnv = { ...process.env, AWS_REGION: config.store.region };
 
-  // Uploads and deletes reach the ingest function as Lambda's asynchronous invocations would.
+  // Uploads and deletes reach the ingest function as on AWS: S3 → queue → batches of SQS messages.
   const ingestUrl = `http://127.0.0.1:${inner.lambda}/2015-03-31/functions/rerank-pipeline-local-ingest/invocations`;
-  const dispatcher = new IngestDispatcher({
+  const ingestQueue = new IngestQueue({
     invoke: (event) => invokeFunction(ingestUrl, event),
-    onFailure: (failed) => appendFile(failuresFile, `${JSON.stringify(failed)}\n`),
+    onDeadLetter: (dead) => appendFile(failuresFile, `${JSON.stringify(dead)}\n`),
     log: out,
+    batchSize: envNumber('INGEST_BATCH_SIZE', 10),
+    batchWindowMs: envNumber('INGEST_BATCH_WINDOW_MS', 500),
   });
 
   const s3Credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
-  // A stale bundle from an older build setting would shadow the new one.
-  rmSync(path.join(root, '.esbuild-local'), { recursive: true, force: true });
+  // This stack's own bundle folder (serverless.yml's outputWorkFolder): a stale bundle from an older build setting
+  // would shadow the new one, and another stack running from the same folder keeps its own.
+  const esbuildSuffix = `-${ports.http}`;
+  rmSync(path.join(root, `.esbuild-local${esbuildSuffix}`), { recursive: true, force: true });
   try {
     await Promise.all([
       supervisor.start({
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
         onMessage: (message) => {
           if (message.type !== 's3-event') return;
           const event: S3EventNotification = message.event;
-          if (event.Records.every((r) => r.s3.bucket.name === 'documents')) dispatcher.enqueue(event);
+          if (event.Records.every((r) => r.s3.bucket.name === 'documents')) ingestQueue.send(event);
         },
       }),
       supervisor.start({
@@ -170,6 +181,7 @@ async function main(): Promise<void> {
           SAGEMAKER_ENDPOINT_URL: endpointUrl,
           FUNCTIONS_HTTP_PORT: String(inner.http),
           FUNCTIONS_LAMBDA_PORT: String(inner.lambda),
+          ESBUILD_WORK_SUFFIX: esbuildSuffix,
         },
         probe: async () => {
           const answers = await Promise.all(
@@ -190,8 +202,22 @@ async function main(): Promise<void> {
   }
 
   const functionsUp = (p: number) => () => (supervisor.state('functions') === 'ready' ? `http://127.0.0.1:${p}` : null);
+  // The search page's upload box: files checked as ingestion checks them, stored where uploads fire ingestion.
+  const uploads = uploadRoute({
+    s3Endpoint,
+    bucket: UPLOADS.bucket,
+    prefix: UPLOADS.prefix,
+    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
+    log: out,
+  });
   doors.push(
-    await startFrontDoor({ port: ports.http, upstream: functionsUp(inner.http), label: 'the functions', authorize }),
+    await startFrontDoor({
+      port: ports.http,
+      upstream: functionsUp(inner.http),
+      label: 'the functions',
+      authorize,
+      handle: uploads,
+    }),
     await startFrontDoor({
       port: ports.lambda,
       upstream: functionsUp(inner.lambda),
@@ -206,6 +232,7 @@ async function main(): Promise<void> {
       '',
       `local S3         ${s3Endpoint}  (buckets: documents, vectors; credentials S3RVER/S3RVER)`,
       `cross-encoder    ${endpointUrl}  (SageMaker container contract)`,
+      `search page      http://127.0.0.1:${ports.http}/  (uploads: ${UPLOADS_PATH} → ${UPLOADS.bucket}/${UPLOADS.prefix})`,
       `query API        http://127.0.0.1:${ports.http}/query  (Lambda invoke API on :${ports.lambda})`,
       keyHashes
         ? `API keys         checked on :${ports.http} (${keyHashes.size} from API_KEYS/API_KEY_HASHES; send Authorization: Bearer <key>)`

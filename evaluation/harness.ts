@@ -92,7 +92,7 @@ async function ingestCorpus(dataset: BeirDataset, deps: EvalDeps, options: EvalO
     );
     options.progress?.('ingest', Math.min(start + batch, dataset.corpus.length), dataset.corpus.length);
   }
-  await deps.store.ensureTextIndex();
+  await deps.store.ensureIndexes();
   await deps.store.optimize();
   return chunks;
 }

@@ -5,7 +5,25 @@ import type { Log } from '../shared/log.js';
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-type HttpEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'> & { requestContext: object };
+type HttpEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'> & {
+  requestContext: { requestId?: string };
+  headers?: Record<string, string | undefined> | null;
+};
+
+/** The header a caller may set to follow its request through the logs; answers carry it back. */
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+/**
+ * The id every log line of a request carries: the caller's x-correlation-id when it is a plain token (so a
+ * client can follow its request across services), else API Gateway's request id, else the invocation's.
+ */
+export function correlationIdOf(event: unknown, awsRequestId: string): string {
+  if (!isHttpEvent(event)) return awsRequestId;
+  const headers = Object.entries(event.headers ?? {});
+  const given = headers.find(([name]) => name.toLowerCase() === CORRELATION_HEADER)?.[1];
+  if (given && /^[\w.:-]{1,128}$/.test(given)) return given;
+  return event.requestContext.requestId ?? awsRequestId;
+}
 
 /** API Gateway (HTTP API v2 or REST v1) events carry `requestContext` and a string body; direct invokes do not. */
 export function isHttpEvent(event: unknown): event is HttpEvent {

@@ -16,6 +16,11 @@ export interface FrontDoorOptions {
    * `WWW-Authenticate: Bearer`. Without it the door is open.
    */
   authorize?: (req: http.IncomingMessage) => boolean;
+  /**
+   * Requests the door answers itself, after the key check (local-only routes such as uploads): returns true when
+   * it took the request. The rest are passed through.
+   */
+  handle?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 export interface FrontDoor {
@@ -48,6 +53,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       req.resume();
       return sendJson(res, 401, { error: 'missing or invalid API key' }, { 'www-authenticate': 'Bearer' });
     }
+    if (options.handle?.(req, res)) return;
     const base = options.upstream();
     if (!base) {
       req.resume();

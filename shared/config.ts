@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { RETRIEVAL_MODES, type RetrievalMode } from './retrieval.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -74,7 +75,7 @@ const envSchema = z.object({
   RERANK_FAILURE_POLICY: z.enum(['error', 'fallback']).default('error'),
 
   /** First stage: vector (the seed's), fts (BM25 over chunk text) or hybrid (reciprocal rank fusion of both). */
-  RETRIEVAL_MODE: z.enum(['vector', 'fts', 'hybrid']).default('vector'),
+  RETRIEVAL_MODE: z.enum(RETRIEVAL_MODES).default('vector'),
   RRF_K: int(1, 1000).default(60),
   RETRIEVE_K: int(1, 100).default(20),
   TOP_N: int(1, 100).default(3),
@@ -119,7 +120,7 @@ export interface Config {
     failurePolicy: 'error' | 'fallback';
   };
   query: { k: number; topN: number };
-  retrieval: { mode: 'vector' | 'fts' | 'hybrid'; rrfK: number };
+  retrieval: { mode: RetrievalMode; rrfK: number };
 }
 
 function toConfig(env: Env): Config {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadRequestError } from './errors.js';
+import { RETRIEVAL_MODES } from './retrieval.js';
 
 const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
 
@@ -53,6 +54,10 @@ export const QueryRequestSchema = z
     minRelevance: z.number().min(0).max(1).optional(),
     /** "source": at most one result per source, its best chunk (overlapping chunks otherwise crowd the top-n). */
     group: z.enum(['source']).optional(),
+    /** First stage for this request: vector, fts (BM25) or hybrid (RRF of both); default RETRIEVAL_MODE. */
+    mode: z.enum(RETRIEVAL_MODES).optional(),
+    /** true: the answer also lists every first-stage candidate (`candidates`), in retrieval order. */
+    candidates: z.boolean().optional(),
   })
   .strict()
   .refine((r) => r.topN === undefined || r.k === undefined || r.topN <= r.k, {
@@ -77,6 +82,19 @@ export const QueryResponseSchema = z.object({
   ),
   reranked: z.boolean(),
   timings: z.object({ embed: z.number(), search: z.number(), rerank: z.number(), total: z.number() }),
+  candidates: z
+    .array(
+      z.object({
+        id: z.string(),
+        text: z.string(),
+        source: z.string(),
+        chunk: z.number().int(),
+        retrievalRank: z.number().int().min(1),
+        retrievalScore: z.number(),
+        rerankRank: z.number().int().min(1).nullable(),
+      }),
+    )
+    .optional(),
 });
 
 /** Every error of the query API: `{"error": message}`. */
@@ -97,12 +115,27 @@ export interface QueryResult {
   retrievalScore: number;
 }
 
+/** One first-stage candidate (`"candidates": true`): where retrieval put it and where the cross-encoder did. */
+export interface QueryCandidate {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** 1-based rank in the retrieval (first-stage) list: candidates come in this order. */
+  retrievalRank: number;
+  retrievalScore: number;
+  /** 1-based rank among all candidates by rerank score, before minRelevance and group; null when not reranked. */
+  rerankRank: number | null;
+}
+
 export interface QueryResponse {
   results: QueryResult[];
   /** false when the cross-encoder was off or failed and the fallback policy returned retrieval order. */
   reranked: boolean;
   /** Milliseconds per stage. */
   timings: { embed: number; search: number; rerank: number; total: number };
+  /** Every first-stage candidate in retrieval order; only when the request asked for them. */
+  candidates?: QueryCandidate[];
 }
 
 /** Formats a zod error as one readable line: `k: Number must be less than or equal to 100; ...`. */

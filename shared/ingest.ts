@@ -1,7 +1,7 @@
 import { UnsupportedDocumentError } from './errors.js';
 import { checkDocumentHeader, decodeText, sha256Hex, type DocumentRules } from './document.js';
 import type { Log } from './log.js';
-import type { ChunkWriter, DocumentReader, Embedder } from './ports.js';
+import type { ChunkWriter, DocumentReader, Embedder, SourceWrite } from './ports.js';
 import { chunkText, type SplitOptions } from './splitter.js';
 
 export type { DocumentReader } from './ports.js';
@@ -15,48 +15,161 @@ export interface IngestDeps {
 }
 
 export type IngestOutcome =
-  | { source: string; action: 'indexed'; chunks: number }
-  | { source: string; action: 'unchanged' | 'deleted'; chunks: number }
+  | { source: string; action: 'indexed' | 'deleted'; chunks: number }
+  | { source: string; action: 'unchanged' }
   | { source: string; action: 'skipped'; reason: string };
+
+/** A document of a batch that failed for a reason worth retrying (a read or a commit); the others are unaffected. */
+export interface IngestFailure {
+  source: string;
+  action: 'failed';
+  error: unknown;
+}
+
+export type SyncResult = IngestOutcome | IngestFailure;
+
+/** What a document needs after it was read: nothing (an outcome already), or a write of its new chunks. */
+type Prepared = IngestOutcome | { write: SourceWrite; action: 'indexed' | 'deleted'; chunks: number };
+
+/** Splits and embeds new content; unchanged content (same SHA-256 as stored) needs nothing. */
+async function prepareText(
+  source: string,
+  bytes: Uint8Array,
+  storedHash: string | undefined,
+  deps: IngestDeps,
+): Promise<Prepared> {
+  const contentHash = sha256Hex(bytes);
+  if (storedHash === contentHash) return { source, action: 'unchanged' };
+  const text = decodeText(bytes, deps.rules.maxBytes);
+  const texts = await chunkText(text, deps.split);
+  const vectors = await deps.embedder.embedDocuments(texts);
+  const chunks = texts.map((text, i) => ({ text, vector: vectors[i]! }));
+  return { write: { source, contentHash, chunks }, action: 'indexed', chunks: chunks.length };
+}
+
+/** A prepared document that needs a write. */
+type PendingWrite = Extract<Prepared, { write: SourceWrite }>;
+
+/** Most new chunks a batch holds in memory before it commits them (one commit's bound in the LanceDB store). */
+export const MAX_PENDING_CHUNKS = 20_000;
+
+/**
+ * Collects the writes of a batch and commits them together: at the end, or earlier once MAX_PENDING_CHUNKS
+ * chunks are waiting, so memory stays bounded whatever the documents' sizes.
+ */
+class BatchCommit {
+  readonly #settled = new Map<PendingWrite, PromiseSettledResult<number>>();
+  #pending: PendingWrite[] = [];
+  #pendingChunks = 0;
+  #committed = false;
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  async add(write: PendingWrite): Promise<void> {
+    this.#pending.push(write);
+    this.#pendingChunks += write.write.chunks.length;
+    if (this.#pendingChunks >= MAX_PENDING_CHUNKS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.#pending;
+    this.#pending = [];
+    this.#pendingChunks = 0;
+    if (writes.length === 0) return;
+    const settled = await Promise.allSettled(this.deps.store.replaceSources(writes.map((p) => p.write)));
+    for (const [i, write] of writes.entries()) this.#settled.set(write, settled[i]!);
+    if (!this.#committed && settled.some((s) => s.status === 'fulfilled')) {
+      this.#committed = true;
+      // The data is safe without the indexes (searches scan what is unindexed), and maintenance creates them.
+      await this.deps.store
+        .ensureIndexes()
+        .catch((error: unknown) => this.deps.log.warn('index creation deferred', { reason: (error as Error).message }));
+    }
+  }
+
+  /** The result of a prepared document once flushed: its outcome, or `failed` with its commit's error. */
+  resultOf(prepared: Prepared | IngestFailure): SyncResult {
+    if (!('write' in prepared)) return prepared;
+    const result = this.#settled.get(prepared)!;
+    if (result.status === 'rejected') return { source: prepared.write.source, action: 'failed', error: result.reason };
+    return { source: prepared.write.source, action: prepared.action, chunks: prepared.chunks };
+  }
+}
 
 /**
  * Indexes one document's text under `source`, replacing its previous chunks in one commit. Unchanged
  * content (same SHA-256) is a no-op, so S3's at-least-once delivery never duplicates or re-embeds.
  */
 export async function indexDocument(source: string, bytes: Uint8Array, deps: IngestDeps): Promise<IngestOutcome> {
-  const contentHash = sha256Hex(bytes);
-  if ((await deps.store.sourceHash(source)) === contentHash) {
-    return { source, action: 'unchanged', chunks: await deps.store.count(source) };
-  }
-  const text = decodeText(bytes, deps.rules.maxBytes);
-  const chunks = await chunkText(text, deps.split);
-  const vectors = await deps.embedder.embedDocuments(chunks);
-  const stored = await deps.store.replaceSource(
-    source,
-    contentHash,
-    chunks.map((text, i) => ({ text, vector: vectors[i]! })),
-  );
-  await deps.store.ensureTextIndex();
-  return { source, action: 'indexed', chunks: stored };
+  const stored = (await deps.store.sourceHashes([source])).get(source);
+  const prepared = await prepareText(source, bytes, stored, deps);
+  const batch = new BatchCommit(deps);
+  if ('write' in prepared) await batch.add(prepared);
+  await batch.flush();
+  const result = batch.resultOf(prepared);
+  if (result.action === 'failed') throw result.error;
+  return result;
 }
 
 /**
- * Brings the index in line with the document's *current* state, whatever the event said: S3 events
- * arrive at least once and out of order, so an old "created" after a delete must not resurrect chunks and
- * an old "removed" after a re-upload must not delete them. Unsupported documents are skipped with a
- * reason (the index is left as it was); other errors propagate so the event is retried.
+ * Brings the index in line with each document's *current* state, whatever the events said: S3 events arrive
+ * at least once and out of order, so an old "created" after a delete must not resurrect chunks and an old
+ * "removed" after a re-upload must not delete them. The batch shares one hash lookup and one commit (while it
+ * fits a commit's bounds), so its cost does not grow with the table. Unsupported documents are skipped with a
+ * reason and the index is left as it was; a document whose read or commit fails is `failed` (retry it) and
+ * the others still land. Results come in the order of the distinct names.
  */
-export async function syncDocument(name: string, reader: DocumentReader, deps: IngestDeps): Promise<IngestOutcome> {
-  try {
-    checkDocumentHeader(name, undefined, deps.rules);
-    const bytes = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
-    if (bytes === null) {
-      return { source: name, action: 'deleted', chunks: await deps.store.deleteSource(name) };
+export async function syncDocuments(names: string[], reader: DocumentReader, deps: IngestDeps): Promise<SyncResult[]> {
+  const distinct = [...new Set(names)];
+  const skip = (source: string, error: UnsupportedDocumentError): IngestOutcome => {
+    deps.log.warn('document skipped', { source, reason: error.message });
+    return { source, action: 'skipped', reason: error.message };
+  };
+  const refused = new Map<string, UnsupportedDocumentError>();
+  for (const name of distinct) {
+    try {
+      checkDocumentHeader(name, undefined, deps.rules);
+    } catch (error) {
+      if (!(error instanceof UnsupportedDocumentError)) throw error;
+      refused.set(name, error);
     }
-    return await indexDocument(name, bytes, deps);
-  } catch (error) {
-    if (!(error instanceof UnsupportedDocumentError)) throw error;
-    deps.log.warn('document skipped', { source: name, reason: error.message });
-    return { source: name, action: 'skipped', reason: error.message };
   }
+  const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
+  const prepared: (Prepared | IngestFailure)[] = [];
+  const batch = new BatchCommit(deps);
+  // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
+  for (const name of distinct) {
+    const refusal = refused.get(name);
+    if (refusal) {
+      prepared.push(skip(name, refusal));
+      continue;
+    }
+    try {
+      const bytes = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
+      let document: Prepared;
+      if (bytes !== null) {
+        document = await prepareText(name, bytes, stored.get(name), deps);
+      } else if (stored.has(name)) {
+        const chunks = await deps.store.count(name);
+        document = { write: { source: name, contentHash: '', chunks: [] }, action: 'deleted', chunks };
+      } else {
+        document = { source: name, action: 'deleted', chunks: 0 };
+      }
+      prepared.push(document);
+      if ('write' in document) await batch.add(document);
+    } catch (error) {
+      prepared.push(
+        error instanceof UnsupportedDocumentError ? skip(name, error) : { source: name, action: 'failed', error },
+      );
+    }
+  }
+  await batch.flush();
+  return prepared.map((p) => batch.resultOf(p));
+}
+
+/** syncDocuments for one document; a failure is thrown (the caller retries the event). */
+export async function syncDocument(name: string, reader: DocumentReader, deps: IngestDeps): Promise<IngestOutcome> {
+  const [result] = await syncDocuments([name], reader, deps);
+  if (result!.action === 'failed') throw result!.error;
+  return result!;
 }

@@ -10,7 +10,15 @@ import {
 
 /** The request examples of the published contract; a test sends each to the running local stack. */
 export const OPENAPI_EXAMPLES = {
-  query: { query: 'What is the plan for the economy?', k: 20, topN: 3, minRelevance: 0, group: 'source' },
+  query: {
+    query: 'What is the plan for the economy?',
+    k: 20,
+    topN: 3,
+    minRelevance: 0,
+    group: 'source',
+    mode: 'vector',
+    candidates: false,
+  },
   cohere: {
     model: 'rerank-local',
     query: 'What is the plan for the economy?',
@@ -46,6 +54,10 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocum
     method: 'post',
     path: '/query',
     summary: 'Retrieve the top-k chunks of the index and rerank them with the cross-encoder',
+    description:
+      "`mode` picks the first stage for this request (vector, fts or hybrid; default: the deployment's " +
+      'RETRIEVAL_MODE). `candidates: true` adds `candidates`: every first-stage chunk in retrieval order, with ' +
+      'its rank after reranking (`rerankRank`, null when not reranked).',
     security,
     request: { body: json(QueryRequestSchema, OPENAPI_EXAMPLES.query) },
     responses: {

@@ -44,16 +44,26 @@ export interface ChunkReader {
   searchText(query: string, options: SearchOptions): Promise<SearchHit[]>;
 }
 
+/** One source's new content: its chunks (none removes the source) and the hash ingestion compares. */
+export interface SourceWrite {
+  source: string;
+  contentHash: string;
+  chunks: ChunkInput[];
+}
+
 /** What ingestion needs of the store. */
 export interface ChunkWriter {
-  /** Content hash stored for a source, or null when it has no chunks. */
-  sourceHash(source: string): Promise<string | null>;
-  /** Atomically replaces all chunks of `source` (one commit). Returns the number of chunks now stored. */
-  replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number>;
-  /** Removes every chunk of `source`; returns how many were removed. */
-  deleteSource(source: string): Promise<number>;
-  /** Creates the full-text index when missing (writers call it after writing). */
-  ensureTextIndex(): Promise<void>;
+  /** Content hashes of those sources that have chunks (one lookup for a whole batch). */
+  sourceHashes(sources: string[]): Promise<Map<string, string>>;
+  /**
+   * Replaces each source's chunks atomically, as few commits as the batch needs (one while it fits). Each
+   * promise settles with its own commit: the number of chunks now stored, or why that commit failed.
+   */
+  replaceSources(writes: SourceWrite[]): Promise<number>[];
+  /** Creates the indexes the table needs when missing (writers call it after writing). */
+  ensureIndexes(): Promise<void>;
+  /** Compacts once small fragments pile up (every commit adds one); cheap to call after each batch. */
+  optimizeIfFragmented(): Promise<boolean>;
   /** Chunks of one source, or of the whole table. */
   count(source?: string): Promise<number>;
   /** Every source that has chunks. */
@@ -68,3 +78,11 @@ export interface DocumentReader {
    */
   read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null>;
 }
+
+/**
+ * Runs `work` as a named stage of a request's trace (X-Ray subsegments on AWS). Shared code marks its stages
+ * with it and stays free of any tracing library; `untraced` runs the work as it is.
+ */
+export type Span = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+export const untraced: Span = (_name, work) => work();

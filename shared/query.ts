@@ -1,7 +1,7 @@
-import type { QueryRequest, QueryResponse, QueryResult } from './contract.js';
+import type { QueryCandidate, QueryRequest, QueryResponse, QueryResult } from './contract.js';
 import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
-import type { ChunkReader, Embedder, SearchHit } from './ports.js';
+import { type ChunkReader, type Embedder, type SearchHit, type Span, untraced } from './ports.js';
 import { type CrossEncoder, rerank, sigmoid } from './rerank/crossEncoder.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
 
@@ -13,9 +13,11 @@ export interface QueryDeps {
   /** On rerank failure: 'error' rethrows (HTTP 503); 'fallback' returns retrieval order flagged. */
   failurePolicy: 'error' | 'fallback';
   defaults: { k: number; topN: number };
-  /** First stage. @default { mode: 'vector', rrfK: 60 } */
+  /** First stage (a request's `mode` overrides this mode). @default { mode: 'vector', rrfK: 60 } */
   retrieval?: { mode: RetrievalMode; rrfK: number };
   log: Log;
+  /** Marks each stage (embed, search, rerank) in the request's trace. @default untraced */
+  span?: Span;
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -38,6 +40,20 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
 function bestPerSource(results: QueryResult[]): QueryResult[] {
   const seen = new Set<string>();
   return results.filter((r) => !seen.has(r.source) && seen.add(r.source));
+}
+
+/** Every retrieved hit in first-stage order, with its rank among all of them by rerank score (null: not reranked). */
+function candidatesOf(hits: SearchHit[], rerankOrder: number[] | null): QueryCandidate[] {
+  const rerankRank = new Map<number, number>(rerankOrder?.map((index, position) => [index, position + 1]));
+  return hits.map((hit, i) => ({
+    id: hit.id,
+    text: hit.text,
+    source: hit.source,
+    chunk: hit.chunk,
+    retrievalRank: i + 1,
+    retrievalScore: hit.score,
+    rerankRank: rerankRank.get(i) ?? null,
+  }));
 }
 
 /** Results in first-stage order (no rerank scores, so minRelevance cannot apply). */
@@ -66,10 +82,11 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
   const topN = Math.min(request.topN ?? deps.defaults.topN, k);
   const t0 = performance.now();
   const retrieved = await retrieve(request.query, deps.embedder, deps.store, {
-    mode: deps.retrieval?.mode ?? 'vector',
+    mode: request.mode ?? deps.retrieval?.mode ?? 'vector',
     rrfK: deps.retrieval?.rrfK,
     k,
     source: request.filter?.source,
+    span: deps.span,
   });
   const hits = retrieved.hits;
   const embed = round(retrieved.embedMs);
@@ -78,17 +95,22 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
   const t2 = performance.now();
   let results: QueryResult[];
   let reranked = false;
+  let rerankOrder: number[] | null = null;
   if (deps.crossEncoder && hits.length > 0) {
     try {
-      const ranked = await rerank(
-        deps.crossEncoder,
-        request.query,
-        hits.map((h) => h.text),
+      const crossEncoder = deps.crossEncoder;
+      const ranked = await (deps.span ?? untraced)('rerank', () =>
+        rerank(
+          crossEncoder,
+          request.query,
+          hits.map((h) => h.text),
+        ),
       );
       const scored = ranked.map(({ index, score }) => toResult(hits[index]!, index + 1, score));
       const relevant = scored.filter((r) => r.relevanceScore! >= (request.minRelevance ?? 0));
       results = (request.group === 'source' ? bestPerSource(relevant) : relevant).slice(0, topN);
       reranked = true;
+      rerankOrder = ranked.map(({ index }) => index);
     } catch (error) {
       if (deps.failurePolicy === 'error' || !(error instanceof RerankUnavailableError)) throw error;
       deps.log.warn('rerank failed; returning retrieval order', { reason: error.message });
@@ -98,5 +120,11 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
     results = retrievalOrder(hits, request, topN);
   }
   const rerankMs = elapsed(t2);
-  return { results, reranked, timings: { embed, search, rerank: rerankMs, total: elapsed(t0) } };
+  const response: QueryResponse = {
+    results,
+    reranked,
+    timings: { embed, search, rerank: rerankMs, total: elapsed(t0) },
+  };
+  if (request.candidates) response.candidates = candidatesOf(hits, rerankOrder);
+  return response;
 }

@@ -1,6 +1,8 @@
-import type { ChunkReader, Embedder, SearchHit } from './ports.js';
+import { type ChunkReader, type Embedder, type SearchHit, type Span, untraced } from './ports.js';
 
-export type RetrievalMode = 'vector' | 'fts' | 'hybrid';
+/** First-stage modes: vector search, full-text (BM25) search, or both fused (RRF). */
+export const RETRIEVAL_MODES = ['vector', 'fts', 'hybrid'] as const;
+export type RetrievalMode = (typeof RETRIEVAL_MODES)[number];
 
 export interface RetrievalOptions {
   mode: RetrievalMode;
@@ -8,6 +10,8 @@ export interface RetrievalOptions {
   source?: string;
   /** RRF constant: each list contributes 1 / (rrfK + rank). @default 60 */
   rrfK?: number;
+  /** Marks the embed and search stages in the request's trace. */
+  span?: Span;
 }
 
 export interface Retrieved {
@@ -56,13 +60,14 @@ export async function retrieve(
   options: RetrievalOptions,
 ): Promise<Retrieved> {
   const search = { limit: options.k, source: options.source };
+  const span = options.span ?? untraced;
   let embedMs = 0;
   const vectorSearch = async () => {
-    const embedded = await timed(() => embedder.embedQuery(query));
+    const embedded = await timed(() => span('embed', () => embedder.embedQuery(query)));
     embedMs = embedded.ms;
-    return timed(() => store.search(embedded.value, search));
+    return timed(() => span('vector search', () => store.search(embedded.value, search)));
   };
-  const textSearch = () => timed(() => store.searchText(query, search));
+  const textSearch = () => timed(() => span('text search', () => store.searchText(query, search)));
   if (options.mode === 'vector') {
     const { value, ms } = await vectorSearch();
     return { hits: value, embedMs, searchMs: ms };

@@ -26,3 +26,13 @@ export type S3EventNotification = z.infer<typeof S3EventSchema>;
 export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
+
+/** The bucket and (still URL-encoded) key of each record. */
+export function documentKeysOf(notification: S3EventNotification): { bucket: string; rawKey: string }[] {
+  return notification.Records.map((r) => ({ bucket: r.s3.bucket.name, rawKey: r.s3.object.key }));
+}
+
+/** S3 sends `{"Event": "s3:TestEvent", …}` once when a notification to a queue is configured: nothing to ingest. */
+export function isS3TestEvent(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { Event?: unknown }).Event === 's3:TestEvent';
+}

@@ -3,10 +3,10 @@ import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow
 import { sha256Hex } from './document.js';
 import { StoreMismatchError, StoreUnavailableError } from './errors.js';
 import type { Config } from './config.js';
-import type { ChunkInput, ChunkReader, ChunkWriter, SearchHit, SearchOptions } from './ports.js';
+import type { ChunkInput, ChunkReader, ChunkWriter, SearchHit, SearchOptions, SourceWrite } from './ports.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
-export type { ChunkInput, SearchHit, SearchOptions } from './ports.js';
+export type { ChunkInput, SearchHit, SearchOptions, SourceWrite } from './ports.js';
 
 export interface LanceStoreOptions {
   /** Local folder or `s3://bucket/prefix`. */
@@ -185,13 +185,17 @@ export function isTransientStoreError(error: unknown): boolean {
   );
 }
 
-/** Runs a write, retrying transient failures with jittered exponential backoff (at most COMMIT_RETRIES times). */
-async function withCommitRetry<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * Runs a write, retrying transient failures with jittered exponential backoff (at most COMMIT_RETRIES times);
+ * `onRetry` counts them (the commit-retries metric).
+ */
+async function withCommitRetry<T>(operation: () => Promise<T>, onRetry: () => void = () => {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation();
     } catch (error) {
       if (!isTransientStoreError(error) || attempt >= COMMIT_RETRIES) throw error;
+      onRetry();
       await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * Math.random()));
     }
   }
@@ -208,10 +212,7 @@ async function readOrUnavailable<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-interface PendingWrite {
-  source: string;
-  contentHash: string;
-  chunks: ChunkInput[];
+interface PendingWrite extends SourceWrite {
   resolve: (stored: number) => void;
   reject: (error: unknown) => void;
 }
@@ -260,6 +261,9 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   readonly #pending: PendingWrite[] = [];
   #committing = false;
   #optimizing: Promise<boolean> | null = null;
+  /** Commits made and transient failures retried by this handle, for metrics. */
+  readonly writeStats = { commits: 0, commitRetries: 0 };
+  readonly #countRetry = () => void this.writeStats.commitRetries++;
 
   private constructor(table: lancedb.Table, schema: Schema, metric: Metric) {
     this.#table = table;
@@ -304,13 +308,18 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   }
 
   async sourceHash(source: string): Promise<string | null> {
+    return (await this.sourceHashes([source])).get(source) ?? null;
+  }
+
+  /** Content hashes of the sources that have chunks, in one query (a batch's lookups; source_id is indexed). */
+  async sourceHashes(sources: string[]): Promise<Map<string, string>> {
+    if (sources.length === 0) return new Map();
     const rows = (await this.#table
       .query()
-      .where(sourcePredicate(source))
-      .select(['content_hash'])
-      .limit(1)
-      .toArray()) as Pick<Row, 'content_hash'>[];
-    return rows[0]?.content_hash ?? null;
+      .where(`${sourcesPredicate(sources)} AND chunk = 0`)
+      .select(['source', 'content_hash'])
+      .toArray()) as Pick<Row, 'source' | 'content_hash'>[];
+    return new Map(rows.map((r) => [r.source, r.content_hash]));
   }
 
   /**
@@ -318,10 +327,22 @@ export class LanceStore implements ChunkReader, ChunkWriter {
    * grouped into the next single commit, so writers in one process never race each other on the table.
    */
   replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ source, contentHash, chunks, resolve, reject });
-      void this.#commitPending();
-    });
+    return this.replaceSources([{ source, contentHash, chunks }])[0]!;
+  }
+
+  /**
+   * Replaces several sources together: one commit for all of them while they fit its bounds (256 sources,
+   * 20,000 rows). Each promise settles with its own commit, so a caller can tell which writes failed.
+   */
+  replaceSources(writes: SourceWrite[]): Promise<number>[] {
+    const settled = writes.map(
+      (write) =>
+        new Promise<number>((resolve, reject) => {
+          this.#pending.push({ ...write, resolve, reject });
+        }),
+    );
+    void this.#commitPending();
+    return settled;
   }
 
   async #commitPending(): Promise<void> {
@@ -346,18 +367,21 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   async #commit(batch: PendingWrite[]): Promise<void> {
     const where = sourcesPredicate(batch.map((w) => w.source));
     const rows = batch.flatMap((w) => chunkRows(w.source, w.contentHash, w.chunks));
+    this.writeStats.commits++;
     if (rows.length === 0) {
-      await withCommitRetry(() => this.#table.delete(where));
+      await withCommitRetry(() => this.#table.delete(where), this.#countRetry);
       return;
     }
     const data = lancedb.makeArrowTable(rows, { schema: this.#schema });
-    await withCommitRetry(() =>
-      this.#table
-        .mergeInsert('id')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .whenNotMatchedBySourceDelete({ where })
-        .execute(data),
+    await withCommitRetry(
+      () =>
+        this.#table
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .whenNotMatchedBySourceDelete({ where })
+          .execute(data),
+      this.#countRetry,
     );
   }
 
@@ -407,26 +431,36 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   }
 
   /**
-   * Creates the full-text index on `text` if the table has none. Rows written after it are still found
-   * (LanceDB searches unindexed rows too) and deleted rows never are; optimize() folds new rows in.
+   * Creates the indexes the table needs when missing: full-text on `text` (BM25 retrieval) and B-tree on
+   * `source_id` and `chunk` (a document's lookup, replace and delete, and listSources, read the index instead
+   * of scanning the table). Rows written after an index are still found (LanceDB searches unindexed rows too)
+   * and deleted rows never are; optimize() folds new rows into every index.
    */
-  async ensureTextIndex(): Promise<void> {
-    if ((await this.indexedColumns()).includes('text')) return;
-    await withCommitRetry(() =>
-      this.#table.createIndex('text', {
-        config: lancedb.Index.fts({
+  async ensureIndexes(): Promise<void> {
+    const indexed = await this.indexedColumns();
+    const wanted: [string, lancedb.Index][] = [
+      [
+        'text',
+        lancedb.Index.fts({
           language: 'English',
           stem: true,
           removeStopWords: true,
           asciiFolding: true,
           withPosition: false,
         }),
-        replace: false,
-      }),
-    ).catch(async (error: unknown) => {
-      // Another writer created it meanwhile.
-      if (!(await this.indexedColumns()).includes('text')) throw error;
-    });
+      ],
+      ['source_id', lancedb.Index.btree()],
+      ['chunk', lancedb.Index.btree()],
+    ];
+    for (const [column, config] of wanted) {
+      if (indexed.includes(column)) continue;
+      await withCommitRetry(() => this.#table.createIndex(column, { config, replace: false })).catch(
+        async (error: unknown) => {
+          // Another writer created it meanwhile.
+          if (!(await this.indexedColumns()).includes(column)) throw error;
+        },
+      );
+    }
   }
 
   /** Every source with chunks in the table (reads one column of the first chunk of each). */
@@ -447,8 +481,12 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     await withCommitRetry(() => this.#table.optimize({ cleanupOlderThan: new Date(Date.now() - keepVersionsMs) }));
   }
 
-  /** Runs optimize() once small fragments pile up; cheap to call after every write. Returns whether it ran. */
-  async optimizeIfFragmented(maxSmallFragments = 32): Promise<boolean> {
+  /**
+   * Runs optimize() once small fragments pile up; cheap to call after every write. Returns whether it ran.
+   * Each search reads every fragment, so more of them cost query time (on S3 most); each compaction rewrites the
+   * small fragments, so doing it more often costs ingest time: 16 measured as the balance (see the README).
+   */
+  async optimizeIfFragmented(maxSmallFragments = 16): Promise<boolean> {
     // Concurrent callers in one process share one compaction instead of preempting each other's.
     this.#optimizing ??= (async () => {
       const { fragmentStats } = await this.#table.stats();

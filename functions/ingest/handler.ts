@@ -1,20 +1,28 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
-import { syncDocument, type IngestOutcome } from '../../shared/ingest.js';
+import { describeZodError } from '../../shared/contract.js';
+import { AppError, BadRequestError } from '../../shared/errors.js';
+import { syncDocuments, type IngestOutcome, type SyncResult } from '../../shared/ingest.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
+import {
+  S3EventSchema,
+  decodeS3Key,
+  documentKeysOf,
+  isS3TestEvent,
+  type S3EventNotification,
+} from '../../shared/s3Event.js';
 import { createServices, ingestDeps } from '../../shared/services.js';
-import { AppError, BadRequestError } from '../../shared/errors.js';
-import { S3EventSchema, decodeS3Key } from '../../shared/s3Event.js';
-import { describeZodError } from '../../shared/contract.js';
+import type { LanceStore } from '../../shared/store.js';
+import { observability } from '../observability.js';
 
 // Created once per container: models and connections load on the first event, then are reused.
 const config = loadConfig();
 configureModelHub(config.models);
-const logger = new Logger({ serviceName: 'ingest' });
+const { logger, metrics, middlewares } = observability('ingest');
 const services = createServices(config);
 const s3 = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
 
@@ -32,49 +40,149 @@ export class IngestFailedError extends AppError {
   }
 }
 
-async function ingestHandler(event: unknown, _context: Context): Promise<{ outcomes: IngestOutcome[] }> {
-  const parsed = S3EventSchema.safeParse(event);
-  if (!parsed.success) throw new BadRequestError(`not an S3 notification: ${describeZodError(parsed.error)}`);
+/** A document of the batch: its bucket and decoded key, or why its key cannot be read (a skip, never retried). */
+type DocumentRef = { bucket: string; key: string } | { bucket: string; rawKey: string; skipped: IngestOutcome };
 
-  const store = await services.store();
-  const deps = await ingestDeps(services, config, logger);
-  const outcomes: IngestOutcome[] = [];
-  const failures: { key: string; error: unknown }[] = [];
-  // One record at a time: memory stays bounded and records for the same key apply in order.
-  for (const record of parsed.data.Records) {
-    const bucket = record.s3.bucket.name;
-    const rawKey = record.s3.object.key;
-    let key: string;
+function documentsOf(notification: S3EventNotification): DocumentRef[] {
+  return documentKeysOf(notification).map(({ bucket, rawKey }) => {
     try {
-      key = decodeS3Key(rawKey);
+      return { bucket, key: decodeS3Key(rawKey) };
     } catch {
-      // Retrying cannot fix the key: skip this record, keep the others.
-      const outcome: IngestOutcome = {
-        source: rawKey,
-        action: 'skipped',
-        reason: `key is not valid URL encoding: ${JSON.stringify(rawKey)}`,
-      };
-      logger.warn('document skipped', { bucket, event: record.eventName, ...outcome });
-      outcomes.push(outcome);
-      continue;
+      const reason = `key is not valid URL encoding: ${JSON.stringify(rawKey)}`;
+      return { bucket, rawKey, skipped: { source: rawKey, action: 'skipped', reason } };
     }
-    try {
-      const outcome = await syncDocument(key, new S3DocumentReader(s3, bucket), deps);
-      logger.info('document synced', { bucket, event: record.eventName, ...outcome });
-      outcomes.push(outcome);
-    } catch (error) {
-      logger.error('document failed', { bucket, key, event: record.eventName, error: error as Error });
-      failures.push({ key, error });
+  });
+}
+
+const refKey = (ref: DocumentRef) => `${ref.bucket}/${'key' in ref ? ref.key : ref.rawKey}`;
+
+/** Counts of the batch as CloudWatch metrics: documents by outcome, chunks written, commit retries. */
+function recordMetrics(
+  target: Metrics,
+  results: SyncResult[],
+  writes: { commits: number; commitRetries: number },
+): void {
+  const count = (action: SyncResult['action']) => results.filter((r) => r.action === action).length;
+  target.addMetric('documentsIndexed', MetricUnit.Count, count('indexed'));
+  target.addMetric('documentsDeleted', MetricUnit.Count, count('deleted'));
+  target.addMetric('documentsUnchanged', MetricUnit.Count, count('unchanged'));
+  target.addMetric('documentsSkipped', MetricUnit.Count, count('skipped'));
+  target.addMetric('documentsFailed', MetricUnit.Count, count('failed'));
+  const chunks = results.reduce((n, r) => n + (r.action === 'indexed' ? r.chunks : 0), 0);
+  target.addMetric('chunksWritten', MetricUnit.Count, chunks);
+  target.addMetric('commits', MetricUnit.Count, writes.commits);
+  target.addMetric('commitRetries', MetricUnit.Count, writes.commitRetries);
+}
+
+/**
+ * Syncs every document of the batch together (one hash lookup, one commit) and returns each one's result by
+ * bucket and key. Compacts afterwards once fragments pile up, so queries stay fast while a bulk upload runs.
+ */
+async function syncBatch(refs: DocumentRef[]): Promise<Map<string, SyncResult>> {
+  const store: LanceStore = await services.store();
+  const deps = await ingestDeps(services, config, logger);
+  const before = { ...store.writeStats };
+  const results = new Map<string, SyncResult>();
+  for (const ref of refs) {
+    if ('skipped' in ref) {
+      logger.warn('document skipped', { bucket: ref.bucket, ...ref.skipped });
+      results.set(refKey(ref), ref.skipped);
     }
   }
-  // Each write adds fragments; compact once they pile up so queries stay fast.
-  if (outcomes.some((o) => o.action === 'indexed' || o.action === 'deleted')) {
+  const buckets = new Set(refs.flatMap((r) => ('key' in r ? [r.bucket] : [])));
+  for (const bucket of buckets) {
+    const keys = refs.flatMap((r) => ('key' in r && r.bucket === bucket ? [r.key] : []));
+    for (const result of await syncDocuments(keys, new S3DocumentReader(s3, bucket), deps)) {
+      if (result.action === 'failed')
+        logger.error('document failed', { bucket, key: result.source, error: result.error as Error });
+      else logger.info('document synced', { bucket, ...result });
+      results.set(`${bucket}/${result.source}`, result);
+    }
+  }
+  const all = [...results.values()];
+  recordMetrics(metrics, all, {
+    commits: store.writeStats.commits - before.commits,
+    commitRetries: store.writeStats.commitRetries - before.commitRetries,
+  });
+  if (all.some((r) => r.action === 'indexed' || r.action === 'deleted')) {
     await store
       .optimizeIfFragmented()
       .catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
   }
-  if (failures.length > 0) throw new IngestFailedError(failures, parsed.data.Records.length);
-  return { outcomes };
+  return results;
 }
 
-export const handler = middy(ingestHandler).use(injectLambdaContext(logger));
+/** The S3 notification an SQS message carries; null for S3's test message (sent when notifications are set up). */
+function notificationOf(record: SQSRecord): S3EventNotification | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new BadRequestError('message body is not JSON');
+  }
+  if (isS3TestEvent(body)) return null;
+  const parsed = S3EventSchema.safeParse(body);
+  if (!parsed.success)
+    throw new BadRequestError(`message is not an S3 notification: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * SQS batch (S3 → queue → this function): the whole batch is synced together, then each message succeeds or
+ * fails on its own documents' results, so only failed messages return to the queue (ReportBatchItemFailures)
+ * and, after the queue's maxReceiveCount, land in its dead-letter queue. A malformed message fails alone.
+ */
+async function ingestQueueBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const messages = new Map<string, DocumentRef[] | Error>();
+  for (const record of event.Records) {
+    try {
+      const notification = notificationOf(record);
+      messages.set(record.messageId, notification ? documentsOf(notification) : []);
+    } catch (error) {
+      messages.set(record.messageId, error as Error);
+    }
+  }
+  const refs = [...messages.values()].flatMap((m) => (m instanceof Error ? [] : m));
+  const results = await syncBatch(refs);
+  return processPartialResponse(
+    event,
+    async (record: SQSRecord) => {
+      const documents = messages.get(record.messageId)!;
+      if (documents instanceof Error) {
+        logger.error('message refused', { messageId: record.messageId, reason: documents.message });
+        throw documents;
+      }
+      const failed = documents.map((d) => results.get(refKey(d))!).find((r) => r.action === 'failed');
+      if (failed) throw failed.error;
+    },
+    // One processor per invocation: it holds the batch's state, and the local stack runs invocations side by side.
+    new BatchProcessor(EventType.SQS),
+    { context, processInParallel: false },
+  );
+}
+
+/** A direct S3 notification (S3 → Lambda, or a replayed event): any failed document fails the invocation. */
+async function ingestNotification(event: unknown): Promise<{ outcomes: IngestOutcome[] }> {
+  const parsed = S3EventSchema.safeParse(event);
+  if (!parsed.success)
+    throw new BadRequestError(`not an S3 notification or SQS batch: ${describeZodError(parsed.error)}`);
+  const refs = documentsOf(parsed.data);
+  const byKey = await syncBatch(refs);
+  const results = [...new Set(refs.map(refKey))].map((key) => byKey.get(key)!);
+  const failures = results.flatMap((r) => (r.action === 'failed' ? [{ key: r.source, error: r.error }] : []));
+  if (failures.length > 0) throw new IngestFailedError(failures, parsed.data.Records.length);
+  return { outcomes: results as IngestOutcome[] };
+}
+
+const isSqsEvent = (event: unknown): event is SQSEvent =>
+  (event as SQSEvent | null)?.Records?.[0]?.eventSource === 'aws:sqs';
+
+async function ingestHandler(
+  event: unknown,
+  context: Context,
+): Promise<SQSBatchResponse | { outcomes: IngestOutcome[] }> {
+  logger.appendKeys({ correlation_id: context.awsRequestId });
+  return isSqsEvent(event) ? ingestQueueBatch(event, context) : ingestNotification(event);
+}
+
+export const handler = middy(ingestHandler).use(middlewares);

@@ -30,7 +30,7 @@ async function maintainHandler(_event: unknown, _context: Context): Promise<Main
     return { table: false, fragmentsBefore: 0, fragmentsAfter: 0, vectorIndexCreated: false, indexedColumns: [] };
   }
   const fragmentsBefore = await store.fragments();
-  await store.ensureTextIndex();
+  await store.ensureIndexes();
   const vectorIndexCreated = await store.ensureVectorIndex(config.store.vectorIndexMinRows);
   await store.optimize();
   const report = {

@@ -1,24 +1,52 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
 import { QueryRequestSchema, parseRequest, type QueryResponse } from '../../shared/contract.js';
-import { toInvokeError } from '../../shared/errors.js';
+import { statusOf, toInvokeError } from '../../shared/errors.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { answerQuery } from '../../shared/query.js';
 import { createServices, queryDeps } from '../../shared/services.js';
-import { errorResponse, isHttpEvent, jsonResponse, parseHttpBody, logFailure } from '../http.js';
+import {
+  CORRELATION_HEADER,
+  correlationIdOf,
+  errorResponse,
+  isHttpEvent,
+  jsonResponse,
+  logFailure,
+  parseHttpBody,
+} from '../http.js';
+import { observability } from '../observability.js';
 
 // Created once per container.
 const config = loadConfig();
 configureModelHub(config.models);
-const logger = new Logger({ serviceName: 'query' });
+const { logger, metrics, span, middlewares } = observability('query');
 const services = createServices(config);
+
+/** One EMF line per query: the four stage latencies, the results returned and whether reranking ran or fell back. */
+function recordMetrics(target: Metrics, response: QueryResponse): void {
+  const { embed, search, rerank, total } = response.timings;
+  target.addMetric('embedLatency', MetricUnit.Milliseconds, embed);
+  target.addMetric('searchLatency', MetricUnit.Milliseconds, search);
+  target.addMetric('rerankLatency', MetricUnit.Milliseconds, rerank);
+  target.addMetric('totalLatency', MetricUnit.Milliseconds, total);
+  target.addMetric('results', MetricUnit.Count, response.results.length);
+  target.addMetric('reranked', MetricUnit.Count, response.reranked ? 1 : 0);
+  // A configured reranker that did not rerank retrieved results fell back to retrieval order.
+  const fellBack = !response.reranked && config.rerank.backend !== 'none' && response.results.length > 0;
+  target.addMetric('rerankFallback', MetricUnit.Count, fellBack ? 1 : 0);
+}
+
+/** A refused or failed query counts as a client (4xx) or server (5xx) error. */
+function recordFailure(target: Metrics, error: unknown): void {
+  target.addMetric(statusOf(error) < 500 ? 'clientErrors' : 'serverErrors', MetricUnit.Count, 1);
+}
 
 async function runQuery(payload: unknown): Promise<QueryResponse> {
   const request = parseRequest(QueryRequestSchema, payload);
-  const response = await answerQuery(request, await queryDeps(services, config, logger));
+  const response = await answerQuery(request, { ...(await queryDeps(services, config, logger)), span });
+  recordMetrics(metrics, response);
   logger.info('query answered', { results: response.results.length, reranked: response.reranked, ...response.timings });
   return response;
 }
@@ -27,21 +55,27 @@ async function runQuery(payload: unknown): Promise<QueryResponse> {
  * `POST /query` through API Gateway (answers an HTTP response) or a direct `lambda invoke` with the query
  * payload itself (answers the QueryResponse, or fails with a named error type).
  */
-async function queryHandler(event: unknown, _context: Context): Promise<APIGatewayProxyResult | QueryResponse> {
+async function queryHandler(event: unknown, context: Context): Promise<APIGatewayProxyResult | QueryResponse> {
+  const correlationId = correlationIdOf(event, context.awsRequestId);
+  logger.appendKeys({ correlation_id: correlationId });
   if (isHttpEvent(event)) {
+    const headers = { [CORRELATION_HEADER]: correlationId };
     try {
-      return jsonResponse(200, await runQuery(parseHttpBody(event)));
+      return jsonResponse(200, await runQuery(parseHttpBody(event)), headers);
     } catch (error) {
       logFailure(logger, 'query', error);
-      return errorResponse(error);
+      recordFailure(metrics, error);
+      const response = errorResponse(error);
+      return { ...response, headers: { ...response.headers, ...headers } };
     }
   }
   try {
     return await runQuery(event);
   } catch (error) {
     logFailure(logger, 'query', error);
+    recordFailure(metrics, error);
     throw toInvokeError(error);
   }
 }
 
-export const handler = middy(queryHandler).use(injectLambdaContext(logger));
+export const handler = middy(queryHandler).use(middlewares);

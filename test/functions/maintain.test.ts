@@ -55,12 +55,12 @@ afterAll(() => {
 });
 
 describe('maintain handler', () => {
-  it('compacts fragments and builds the text and vector indexes once the table is large enough', () => {
+  it('compacts fragments and builds the lookup, text and vector indexes once the table is large enough', () => {
     const report = firstReport;
     expect(report.fragmentsBefore).toBeGreaterThanOrEqual(30);
     expect(report.fragmentsAfter).toBeLessThan(report.fragmentsBefore);
     expect(report.vectorIndexCreated).toBe(true);
-    expect(report.indexedColumns.sort()).toEqual(['text', 'vector']);
+    expect(report.indexedColumns.sort()).toEqual(['chunk', 'source_id', 'text', 'vector']);
   });
 
   it('keeps every row searchable, through the index', async () => {
@@ -73,6 +73,6 @@ describe('maintain handler', () => {
   it('does nothing new on the next run', async () => {
     const report = await handler({}, lambdaContext('maintain'));
     expect(report.vectorIndexCreated).toBe(false);
-    expect(report.indexedColumns.sort()).toEqual(['text', 'vector']);
+    expect(report.indexedColumns.sort()).toEqual(['chunk', 'source_id', 'text', 'vector']);
   });
 });

@@ -76,6 +76,7 @@ beforeAll(() => {
   unpacked = path.join(out, 'unpacked');
   for (const [zip, dir] of [
     ['query.zip', 'query'],
+    ['page.zip', 'page'],
     ['native.zip', 'opt'],
     ['models.zip', 'opt'],
   ]) {
@@ -86,7 +87,7 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (offline)', () => {
-  it('declares the functions on supported runtimes, their two layers, the DLQ and the IAM-authorised API route', () => {
+  it('declares the functions on supported runtimes, their two layers, the queues and the IAM-authorised API route', () => {
     expect(
       ofType('AWS::Lambda::Function')
         .map(([id]) => id)
@@ -95,11 +96,16 @@ describe('serverless package (offline)', () => {
       'AuthorizerLambdaFunction',
       'IngestLambdaFunction',
       'MaintainLambdaFunction',
+      'PageLambdaFunction',
       'QueryLambdaFunction',
       'RerankLambdaFunction',
     ]);
     expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
-    expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
+    expect(
+      ofType('AWS::SQS::Queue')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['IngestDeadLetterQueue', 'IngestQueue']);
     for (const [, fn] of ofType('AWS::Lambda::Function')) expectSupportedRuntime(fn.Properties.Runtime);
     for (const [, layer] of ofType('AWS::Lambda::LayerVersion')) {
       const runtimes = layer.Properties.CompatibleRuntimes as unknown[];
@@ -110,22 +116,46 @@ describe('serverless package (offline)', () => {
     expect(route.Properties).toMatchObject({ RouteKey: 'POST /query', AuthorizationType: 'AWS_IAM' });
   });
 
-  it('sends created and removed events under the documents prefix to ingest', () => {
+  it('sends created and removed events under the documents prefix to the ingest queue, and only S3 may send', () => {
     const bucket = ofType('AWS::S3::Bucket').find(([, b]) => b.Properties.NotificationConfiguration)![1];
     const configs = (
-      bucket.Properties.NotificationConfiguration as { LambdaConfigurations: { Event: string; Filter: unknown }[] }
-    ).LambdaConfigurations;
+      bucket.Properties.NotificationConfiguration as {
+        QueueConfigurations: { Event: string; Queue: unknown; Filter: unknown }[];
+      }
+    ).QueueConfigurations;
     expect(new Set(configs.map((c) => c.Event))).toEqual(new Set(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']));
-    for (const c of configs) expect(JSON.stringify(c.Filter)).toContain('"Name":"prefix","Value":"docs/"');
+    for (const c of configs) {
+      expect(JSON.stringify(c.Filter)).toContain('"Name":"prefix","Value":"docs/"');
+      expect(c.Queue).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
+    }
     expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({
       BlockPublicAcls: true,
       RestrictPublicBuckets: true,
     });
+    const policy = ofType('AWS::SQS::QueuePolicy')[0]![1];
+    const [send] = (policy.Properties.PolicyDocument as { Statement: Statement[] & { Principal: unknown }[] })
+      .Statement;
+    expect(send).toMatchObject({ Action: 'sqs:SendMessage', Principal: { Service: 's3.amazonaws.com' } });
+    expect(JSON.stringify(send!.Condition)).toContain('"aws:SourceArn":"arn:aws:s3:::rerank-pipeline-dev-documents"');
   });
 
-  it('routes failed async ingests to the SQS dead-letter queue', () => {
-    const config = ofType('AWS::Lambda::EventInvokeConfig')[0]![1];
-    expect(JSON.stringify(config.Properties.DestinationConfig)).toContain('IngestDeadLetterQueue');
+  it('feeds ingest in batches with partial batch responses, and dead-letters a message after 3 receives', () => {
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0]!;
+    expect(mapping.Properties).toMatchObject({
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+      EventSourceArn: { 'Fn::GetAtt': ['IngestQueue', 'Arn'] },
+    });
+    const queue = resources.IngestQueue!.Properties;
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 3,
+    });
+    // A batch still running must never be handed to a second invocation: visibility ≥ 6 × the function's timeout.
+    const timeout = resources.IngestLambdaFunction!.Properties.Timeout as number;
+    expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * timeout);
   });
 
   it('schedules the maintenance function hourly', () => {
@@ -139,12 +169,50 @@ describe('serverless package (offline)', () => {
   });
 
   it('grants least privilege: no wildcard actions, no wildcard resources in the function roles', () => {
-    for (const role of ['IngestRole', 'QueryRole', 'MaintainRole', 'AuthorizerRole']) {
+    // X-Ray's two write actions take no resource (as in AWS's AWSXRayDaemonWriteAccess): the one '*' allowed.
+    const xray = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+    for (const role of ['IngestRole', 'QueryRole', 'MaintainRole', 'AuthorizerRole', 'RerankRole', 'PageRole']) {
       for (const s of statementsOf(role)) {
         expect(actions(s).every((a) => !a.includes('*'))).toBe(true);
-        expect(s.Resource).not.toBe('*');
+        if (!actions(s).every((a) => xray.includes(a))) expect(s.Resource).not.toBe('*');
       }
     }
+    const ingestQueue = statementsOf('IngestRole').filter((s) => actions(s).some((a) => a.startsWith('sqs:')));
+    expect(ingestQueue.flatMap(actions).sort()).toEqual([
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(ingestQueue.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['IngestQueue', 'Arn'] }]);
+  });
+
+  it('traces ingest and query with X-Ray', () => {
+    for (const fn of ['IngestLambdaFunction', 'QueryLambdaFunction']) {
+      expect(resources[fn]!.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it('serves the search page on GET / and GET /page/{file}, without an authorizer, from its bundle alone', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const page = routes.filter((r) => r.RouteKey === 'GET /' || r.RouteKey === 'GET /page/{file}');
+    expect(page.map((r) => r.AuthorizationType ?? 'NONE')).toEqual(['NONE', 'NONE']);
+    expect(statementsOf('PageRole').flatMap(actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(statSync(path.join(out, 'page.zip')).size).toBeLessThan(100 * 1024);
+    const script = `
+      const { handler } = require(${JSON.stringify(path.join(unpacked, 'page', 'functions', 'page', 'handler.cjs'))});
+      Promise.all(['/', '/page/app.js', '/page/missing.js'].map((rawPath) => handler({ rawPath })))
+        .then((answers) => console.log(JSON.stringify(answers)));`;
+    const answers = JSON.parse(run(process.execPath, ['-e', script])) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    }[];
+    expect(answers.map((a) => [a.statusCode, a.headers['content-type']])).toEqual([
+      [200, 'text/html; charset=utf-8'],
+      [200, 'text/javascript; charset=utf-8'],
+      [404, 'application/json'],
+    ]);
+    expect(answers[0]!.body).toContain('<script type="module" src="page/app.js"></script>');
   });
 
   it('lets ingest read documents and write vectors, and query only read vectors and invoke its endpoint', () => {

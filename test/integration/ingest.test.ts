@@ -1,13 +1,17 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { readFileSync } from 'node:fs';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sqsRecord } from '../../local/ingestQueue.js';
 import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
 import type { IngestOutcome } from '../../shared/ingest.js';
 import type { LanceStore } from '../../shared/store.js';
 import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext, openLocalS3Table } from '../helpers.js';
+import { captureJsonLines, emfMetric } from '../jsonLines.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ outcomes: IngestOutcome[] }>;
+type BatchResponse = { batchItemFailures: { itemIdentifier: string }[] };
 
 let s3: LocalS3;
 let client: S3Client;
@@ -92,7 +96,7 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
     expect((await ingest(event)).outcomes).toEqual([{ source: 'docs/redelivered.txt', action: 'indexed', chunks }]);
     const count = await store.count();
     const { outcomes } = await ingest(event);
-    expect(outcomes).toEqual([{ source: 'docs/redelivered.txt', action: 'unchanged', chunks }]);
+    expect(outcomes).toEqual([{ source: 'docs/redelivered.txt', action: 'unchanged' }]);
     expect(await store.count()).toBe(count);
   });
 
@@ -220,5 +224,64 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
     const { outcomes } = await ingest(eventFixture('s3/object-removed.json'));
     expect(outcomes).toEqual([{ source: FIXTURE_KEY, action: 'deleted', chunks: indexed }]);
     expect(await store.count(FIXTURE_KEY)).toBe(0);
+  });
+});
+
+/** SQS messages as the queue delivers S3 notifications: one notification per message body. */
+function sqsBatch(bodies: unknown[]): SQSEvent {
+  return {
+    Records: bodies.map((body, i) =>
+      sqsRecord({ messageId: `message-${i}`, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ),
+  };
+}
+
+const ingestBatch = (event: SQSEvent) => handler(event, lambdaContext('ingest')) as unknown as Promise<BatchResponse>;
+
+describe('ingest handler: SQS batches (S3 → queue → function)', () => {
+  it('syncs the documents of a batch in one commit and prints their counts as EMF metrics', async () => {
+    const keys = ['docs/batch-a.txt', 'docs/batch-b.txt', 'docs/batch-c.txt'];
+    const notifications: S3EventNotification[] = [];
+    for (const key of keys) notifications.push(await change(key, `Text of ${key}.`));
+    notifications.push(await change('docs/batch-skipped.pdf', '%PDF-1.4'));
+    const { result, emf } = await captureJsonLines(() => ingestBatch(sqsBatch(notifications)));
+    expect(result).toEqual({ batchItemFailures: [] });
+    for (const key of keys) expect(await storedChunks(key)).toEqual([`Text of ${key}.`]);
+    expect(emfMetric(emf, 'documentsIndexed')).toBe(3);
+    expect(emfMetric(emf, 'documentsSkipped')).toBe(1);
+    expect(emfMetric(emf, 'documentsFailed')).toBe(0);
+    expect(emfMetric(emf, 'chunksWritten')).toBe(3);
+    expect(emfMetric(emf, 'commits')).toBe(1);
+    expect(emfMetric(emf, 'commitRetries')).toBe(0);
+    const names = emf.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)));
+    expect(names).toEqual(expect.arrayContaining(['documentsIndexed', 'documentsUnchanged', 'documentsDeleted']));
+  });
+
+  it('reports only the failed message, so the others are not retried', async () => {
+    const good = await change('docs/partial-good.txt', 'The good one.');
+    const bad = structuredClone(good);
+    bad.Records[0]!.s3.bucket.name = 'no-such-bucket';
+    const other = await change('docs/partial-other.txt', 'The other good one.');
+    const response = await ingestBatch(sqsBatch([good, bad, other]));
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    expect(await storedChunks('docs/partial-good.txt')).toEqual(['The good one.']);
+    expect(await storedChunks('docs/partial-other.txt')).toEqual(['The other good one.']);
+  });
+
+  it("fails a malformed message alone and accepts S3's test message as nothing to do", async () => {
+    const good = await change('docs/next-to-malformed.txt', 'Next to a malformed message.');
+    const testEvent = { Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'documents' };
+    const response = await ingestBatch(sqsBatch(['{not json', { hello: 'world' }, testEvent, good]));
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-0' }, { itemIdentifier: 'message-1' }] });
+    expect(await storedChunks('docs/next-to-malformed.txt')).toEqual(['Next to a malformed message.']);
+  });
+
+  it('syncs a key named by two messages of one batch once, to its current state', async () => {
+    const first = await change('docs/twice.txt', 'First version.');
+    const second = await change('docs/twice.txt', 'Second version.');
+    const { result, emf } = await captureJsonLines(() => ingestBatch(sqsBatch([first, second])));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await storedChunks('docs/twice.txt')).toEqual(['Second version.']);
+    expect(emfMetric(emf, 'documentsIndexed')).toBe(1);
   });
 });

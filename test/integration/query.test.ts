@@ -18,6 +18,7 @@ import {
   type Handler,
   type HttpResult,
 } from '../helpers.js';
+import { captureJsonLines, emfMetric } from '../jsonLines.js';
 
 let s3: LocalS3;
 let endpoint: EndpointServer;
@@ -228,6 +229,38 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     expect(body.reranked).toBe(true);
   });
 
+  it('prints the four stage latencies, the result count and the rerank outcome as EMF metrics', async () => {
+    const { result, emf } = await captureJsonLines(() => call(JSON.stringify({ query: 'economy', topN: 2 })));
+    const body = JSON.parse(result.body) as QueryResponse;
+    expect(emfMetric(emf, 'embedLatency')).toBe(body.timings.embed);
+    expect(emfMetric(emf, 'searchLatency')).toBe(body.timings.search);
+    expect(emfMetric(emf, 'rerankLatency')).toBe(body.timings.rerank);
+    expect(emfMetric(emf, 'totalLatency')).toBe(body.timings.total);
+    expect(emfMetric(emf, 'results')).toBe(2);
+    expect(emfMetric(emf, 'reranked')).toBe(1);
+    expect(emfMetric(emf, 'rerankFallback')).toBe(0);
+    expect(emf[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'RerankPipeline', Dimensions: [['service']] });
+  });
+
+  it("carries the caller's x-correlation-id in every log line of the request and back in the answer", async () => {
+    const logged = await loadHandler(baseEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' }));
+    const event = httpEvent(JSON.stringify({ query: 'economy' })) as { headers: Record<string, string> };
+    event.headers = { ...event.headers, 'X-Correlation-Id': 'order-4711' };
+    const { result, logs } = await captureJsonLines(
+      async () => (await logged(event, lambdaContext('query'))) as HttpResult,
+    );
+    expect(result.headers['x-correlation-id']).toBe('order-4711');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) expect(line.correlation_id).toBe('order-4711');
+    // Without a usable header, API Gateway's request id names the request.
+    const bad = httpEvent(JSON.stringify({ query: 'economy' })) as { headers: Record<string, string> };
+    bad.headers = { ...bad.headers, 'x-correlation-id': 'not ok\n{"level":"forged"}' };
+    const second = (await logged(bad, lambdaContext('query'))) as HttpResult;
+    expect(second.headers['x-correlation-id']).toBe(
+      eventFixture<{ requestContext: { requestId: string } }>('apigw/query.json').requestContext.requestId,
+    );
+  });
+
   it('fails a bad direct invoke with a named error', async () => {
     const error = await handler({ query: '' }, lambdaContext('query')).catch((e: unknown) => e);
     expect((error as Error).name).toBe('BadRequestError');
@@ -256,5 +289,8 @@ describe('query handler when the endpoint is down', () => {
     expect(body.reranked).toBe(false);
     expect(body.results.map((r) => r.retrievalRank)).toEqual([1, 2, 3]);
     expect(body.results.every((r) => r.score === null)).toBe(true);
+    const { emf } = await captureJsonLines(() => handler(httpEvent('{"query": "economy"}'), lambdaContext('query')));
+    expect(emfMetric(emf, 'rerankFallback')).toBe(1);
+    expect(emfMetric(emf, 'reranked')).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/document.js';
 import { StoreUnavailableError } from '../../shared/errors.js';
-import { indexDocument, syncDocument, type IngestDeps } from '../../shared/ingest.js';
+import { indexDocument, syncDocument, syncDocuments, type IngestDeps } from '../../shared/ingest.js';
 import type { Log } from '../../shared/log.js';
-import type { ChunkInput, ChunkWriter, DocumentReader, Embedder } from '../../shared/ports.js';
+import type { ChunkInput, ChunkWriter, DocumentReader, Embedder, SourceWrite } from '../../shared/ports.js';
 
 /** Unit tests of the ingest pipeline's logic, with in-memory fakes of its ports. */
 
@@ -23,38 +23,49 @@ class FakeEmbedder implements Embedder {
   }
 }
 
-/** A chunk table in memory, recording the writes; `failWith` makes every call fail with that error. */
+/**
+ * A chunk table in memory, recording each lookup and each replaceSources call (one commit); `failWith` makes
+ * every call fail with that error, `failCommitOf` fails only the commit of those sources.
+ */
 class FakeWriter implements ChunkWriter {
   readonly sources = new Map<string, { hash: string; chunks: ChunkInput[] }>();
-  readonly replaced: { source: string; contentHash: string; chunks: ChunkInput[] }[] = [];
-  readonly deleted: string[] = [];
-  textIndexCalls = 0;
+  readonly commits: SourceWrite[][] = [];
+  readonly lookups: string[][] = [];
+  indexCalls = 0;
+  compactions = 0;
   failWith?: Error;
+  readonly failCommitOf = new Map<string, Error>();
 
-  async sourceHash(source: string): Promise<string | null> {
-    this.fail();
-    return this.sources.get(source)?.hash ?? null;
+  get replaced(): SourceWrite[] {
+    return this.commits.flat();
   }
 
-  async replaceSource(source: string, contentHash: string, chunks: ChunkInput[]): Promise<number> {
+  async sourceHashes(sources: string[]): Promise<Map<string, string>> {
     this.fail();
-    this.replaced.push({ source, contentHash, chunks });
-    if (chunks.length === 0) this.sources.delete(source);
-    else this.sources.set(source, { hash: contentHash, chunks });
-    return chunks.length;
+    this.lookups.push(sources);
+    return new Map(sources.flatMap((s) => (this.sources.has(s) ? [[s, this.sources.get(s)!.hash] as const] : [])));
   }
 
-  async deleteSource(source: string): Promise<number> {
+  replaceSources(writes: SourceWrite[]): Promise<number>[] {
     this.fail();
-    this.deleted.push(source);
-    const removed = this.sources.get(source)?.chunks.length ?? 0;
-    this.sources.delete(source);
-    return removed;
+    this.commits.push(writes);
+    return writes.map(async ({ source, contentHash, chunks }) => {
+      const failure = this.failCommitOf.get(source);
+      if (failure) throw failure;
+      if (chunks.length === 0 && contentHash === '') this.sources.delete(source);
+      else this.sources.set(source, { hash: contentHash, chunks });
+      return chunks.length;
+    });
   }
 
-  async ensureTextIndex(): Promise<void> {
+  async ensureIndexes(): Promise<void> {
     this.fail();
-    this.textIndexCalls++;
+    this.indexCalls++;
+  }
+
+  async optimizeIfFragmented(): Promise<boolean> {
+    this.compactions++;
+    return false;
   }
 
   async count(source?: string): Promise<number> {
@@ -132,12 +143,11 @@ function setup() {
 function expectUntouched({ store, embedder }: ReturnType<typeof setup>) {
   expect(embedder.documentCalls).toEqual([]);
   expect(store.replaced).toEqual([]);
-  expect(store.deleted).toEqual([]);
-  expect(store.textIndexCalls).toBe(0);
+  expect(store.indexCalls).toBe(0);
 }
 
 describe('syncDocument: indexing', () => {
-  it('embeds the chunks of a new document, replaces its source with the content hash and vectors, and builds the text index', async () => {
+  it('embeds the chunks of a new document, replaces its source with the content hash and vectors, and builds the indexes', async () => {
     const ctx = setup();
     const bytes = bytesOf(TEXT);
     const outcome = await syncDocument('docs/new.txt', new FakeDocuments({ 'docs/new.txt': bytes }), ctx.deps);
@@ -150,7 +160,7 @@ describe('syncDocument: indexing', () => {
         chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
       },
     ]);
-    expect(ctx.store.textIndexCalls).toBe(1);
+    expect(ctx.store.indexCalls).toBe(1);
     expect(ctx.log.warnings).toEqual([]);
   });
 
@@ -165,7 +175,7 @@ describe('syncDocument: indexing', () => {
       ],
     });
     const outcome = await syncDocument('docs/same.txt', new FakeDocuments({ 'docs/same.txt': bytes }), ctx.deps);
-    expect(outcome).toEqual({ source: 'docs/same.txt', action: 'unchanged', chunks: 2 });
+    expect(outcome).toEqual({ source: 'docs/same.txt', action: 'unchanged' });
     expectUntouched(ctx);
   });
 
@@ -200,7 +210,7 @@ describe('syncDocument: indexing', () => {
     });
     const outcome = await syncDocument('docs/gone.txt', new FakeDocuments({ 'docs/gone.txt': null }), ctx.deps);
     expect(outcome).toEqual({ source: 'docs/gone.txt', action: 'deleted', chunks: 2 });
-    expect(ctx.store.deleted).toEqual(['docs/gone.txt']);
+    expect(ctx.store.replaced).toEqual([{ source: 'docs/gone.txt', contentHash: '', chunks: [] }]);
     expect(ctx.store.sources.has('docs/gone.txt')).toBe(false);
     expect(ctx.embedder.documentCalls).toEqual([]);
   });
@@ -284,7 +294,7 @@ describe('indexDocument', () => {
       hash: sha256Hex(bytes),
       chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
     });
-    expect(ctx.store.textIndexCalls).toBe(1);
+    expect(ctx.store.indexCalls).toBe(1);
   });
 
   it('is unchanged on the same bytes a second time, embedding only once', async () => {
@@ -293,7 +303,6 @@ describe('indexDocument', () => {
     expect(await indexDocument('notes.md', bytesOf(TEXT), ctx.deps)).toEqual({
       source: 'notes.md',
       action: 'unchanged',
-      chunks: 3,
     });
     expect(ctx.embedder.documentCalls).toHaveLength(1);
     expect(ctx.store.replaced).toHaveLength(1);
@@ -305,6 +314,84 @@ describe('indexDocument', () => {
       name: 'UnsupportedDocumentError',
       message: `document is ${MAX_BYTES + 1} bytes; the limit is ${MAX_BYTES} bytes`,
     });
+    expectUntouched(ctx);
+  });
+});
+
+describe('syncDocuments: a batch', () => {
+  it('looks every hash up at once and commits every changed document in one replaceSources call', async () => {
+    const ctx = setup();
+    const same = bytesOf('Same text.');
+    ctx.store.sources.set('docs/same.txt', {
+      hash: sha256Hex(same),
+      chunks: [{ text: 'Same text.', vector: [10, 0] }],
+    });
+    ctx.store.sources.set('docs/gone.txt', { hash: 'h', chunks: [{ text: 'x', vector: [1, 0] }] });
+    const reader = new FakeDocuments({
+      'docs/a.txt': bytesOf('Text a.'),
+      'docs/b.txt': bytesOf('Text bb.'),
+      'docs/same.txt': same,
+      'docs/gone.txt': null,
+      'docs/c.pdf': bytesOf('%PDF'),
+    });
+    const results = await syncDocuments(
+      ['docs/a.txt', 'docs/b.txt', 'docs/same.txt', 'docs/gone.txt', 'docs/c.pdf'],
+      reader,
+      ctx.deps,
+    );
+    expect(results.map((r) => [r.source, r.action])).toEqual([
+      ['docs/a.txt', 'indexed'],
+      ['docs/b.txt', 'indexed'],
+      ['docs/same.txt', 'unchanged'],
+      ['docs/gone.txt', 'deleted'],
+      ['docs/c.pdf', 'skipped'],
+    ]);
+    expect(ctx.store.lookups).toEqual([['docs/a.txt', 'docs/b.txt', 'docs/same.txt', 'docs/gone.txt']]);
+    expect(ctx.store.commits.map((c) => c.map((w) => w.source))).toEqual([
+      ['docs/a.txt', 'docs/b.txt', 'docs/gone.txt'],
+    ]);
+    expect(ctx.store.indexCalls).toBe(1);
+  });
+
+  it('syncs a name listed twice once', async () => {
+    const ctx = setup();
+    const reader = new FakeDocuments({ 'docs/a.txt': bytesOf('Text a.') });
+    const results = await syncDocuments(['docs/a.txt', 'docs/a.txt'], reader, ctx.deps);
+    expect(results).toEqual([{ source: 'docs/a.txt', action: 'indexed', chunks: 1 }]);
+    expect(reader.reads).toEqual(['docs/a.txt']);
+  });
+
+  it('fails only the document whose read fails; the others are committed', async () => {
+    const ctx = setup();
+    const failure = new Error('connect ECONNRESET');
+    const good = new FakeDocuments({ 'docs/good.txt': bytesOf('Good text.') });
+    const reader: DocumentReader = {
+      read: (name, checkSize) => (name === 'docs/bad.txt' ? Promise.reject(failure) : good.read(name, checkSize)),
+    };
+    const results = await syncDocuments(['docs/bad.txt', 'docs/good.txt'], reader, ctx.deps);
+    expect(results).toEqual([
+      { source: 'docs/bad.txt', action: 'failed', error: failure },
+      { source: 'docs/good.txt', action: 'indexed', chunks: 1 },
+    ]);
+    expect([...ctx.store.sources.keys()]).toEqual(['docs/good.txt']);
+  });
+
+  it('fails the documents whose commit fails and reports the others as indexed', async () => {
+    const ctx = setup();
+    const failure = new StoreUnavailableError('throttled');
+    ctx.store.failCommitOf.set('docs/b.txt', failure);
+    const reader = new FakeDocuments({ 'docs/a.txt': bytesOf('Text a.'), 'docs/b.txt': bytesOf('Text b.') });
+    const results = await syncDocuments(['docs/a.txt', 'docs/b.txt'], reader, ctx.deps);
+    expect(results).toEqual([
+      { source: 'docs/a.txt', action: 'indexed', chunks: 1 },
+      { source: 'docs/b.txt', action: 'failed', error: failure },
+    ]);
+  });
+
+  it('writes nothing for a deleted document that was never indexed', async () => {
+    const ctx = setup();
+    const results = await syncDocuments(['docs/never.txt'], new FakeDocuments({}), ctx.deps);
+    expect(results).toEqual([{ source: 'docs/never.txt', action: 'deleted', chunks: 0 }]);
     expectUntouched(ctx);
   });
 });

@@ -341,3 +341,80 @@ describe('answerQuery: retrieval', () => {
     expect(response.results.map((r) => r.retrievalScore)).toEqual([1 / 3 + 1 / 2, 1 / 2, 1 / 3]);
   });
 });
+
+describe('answerQuery: per-request mode', () => {
+  it('runs the first stage in the mode the request names, over the configured one', async () => {
+    const store = new FakeReader(hits(5), hits(5).reverse());
+    const { deps, embedder } = depsWith({ store, retrieval: { mode: 'vector', rrfK: 60 }, crossEncoder: null });
+    const response = await answerQuery({ ...query, mode: 'fts' }, deps);
+    expect(embedder.queries).toEqual([]);
+    expect(store.searches).toEqual([]);
+    expect(store.textSearches).toHaveLength(1);
+    expect(response.results.map((r) => r.id)).toEqual(['id5', 'id4', 'id3']);
+  });
+
+  it('runs both searches for a hybrid request when the configured mode is fts', async () => {
+    const { deps, embedder, store } = depsWith({ retrieval: { mode: 'fts', rrfK: 60 }, crossEncoder: null });
+    await answerQuery({ ...query, mode: 'hybrid' }, deps);
+    expect(embedder.queries).toEqual([query.query]);
+    expect(store.searches).toHaveLength(1);
+    expect(store.textSearches).toHaveLength(1);
+  });
+});
+
+describe('answerQuery: candidates', () => {
+  it('lists every first-stage candidate in retrieval order with its rank after reranking, when asked', async () => {
+    const encoder = new FakeCrossEncoder({ t1: -2, t2: 3, t3: -1, t4: 2, t5: 0.5 });
+    const { deps } = depsWith({ crossEncoder: encoder });
+    const response = await answerQuery({ ...query, candidates: true, topN: 2 }, deps);
+    expect(response.candidates).toEqual([
+      { id: 'id1', text: 't1', source: 'doc.txt', chunk: 0, retrievalRank: 1, retrievalScore: 1, rerankRank: 5 },
+      { id: 'id2', text: 't2', source: 'doc.txt', chunk: 1, retrievalRank: 2, retrievalScore: 0.99, rerankRank: 1 },
+      { id: 'id3', text: 't3', source: 'doc.txt', chunk: 2, retrievalRank: 3, retrievalScore: 0.98, rerankRank: 4 },
+      { id: 'id4', text: 't4', source: 'doc.txt', chunk: 3, retrievalRank: 4, retrievalScore: 0.97, rerankRank: 2 },
+      { id: 'id5', text: 't5', source: 'doc.txt', chunk: 4, retrievalRank: 5, retrievalScore: 0.96, rerankRank: 3 },
+    ]);
+    expect(response.results.map((r) => r.id)).toEqual(['id2', 'id4']);
+    // One rerank call: the candidates cost no extra scoring.
+    expect(encoder.calls).toHaveLength(1);
+  });
+
+  it('keeps every candidate when minRelevance drops results', async () => {
+    const { deps } = depsWith({ crossEncoder: new FakeCrossEncoder({ t1: 5 }) });
+    const response = await answerQuery({ ...query, candidates: true, minRelevance: 0.9 }, deps);
+    expect(response.results.map((r) => r.id)).toEqual(['id1']);
+    expect(response.candidates!.map((c) => [c.id, c.rerankRank])).toEqual([
+      ['id1', 1],
+      ['id2', 2],
+      ['id3', 3],
+      ['id4', 4],
+      ['id5', 5],
+    ]);
+  });
+
+  it('gives candidates a null rerankRank when nothing was reranked', async () => {
+    const { deps } = depsWith({ crossEncoder: null });
+    const response = await answerQuery({ ...query, candidates: true }, deps);
+    expect(response.candidates!.map((c) => [c.retrievalRank, c.rerankRank])).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+      [4, null],
+      [5, null],
+    ]);
+  });
+
+  it('gives candidates a null rerankRank when reranking failed under the fallback policy', async () => {
+    const failure = new RerankUnavailableError('endpoint reranker: 3 attempts failed');
+    const { deps } = depsWith({ crossEncoder: new FakeCrossEncoder({}, failure), failurePolicy: 'fallback' });
+    const response = await answerQuery({ ...query, candidates: true }, deps);
+    expect(response.reranked).toBe(false);
+    expect(response.candidates!.every((c) => c.rerankRank === null)).toBe(true);
+  });
+
+  it('answers without candidates unless the request asks for them', async () => {
+    const { deps } = depsWith();
+    expect(await answerQuery(query, deps)).not.toHaveProperty('candidates');
+    expect(await answerQuery({ ...query, candidates: false }, deps)).not.toHaveProperty('candidates');
+  });
+});

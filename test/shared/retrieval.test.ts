@@ -52,7 +52,7 @@ describe('full-text retrieval (LanceDB FTS)', () => {
     store = await LanceStore.open({ uri: dir, embeddingModel: 'fixed', dimension: 2, metric: 'cosine' });
     await write('tides.txt', ['Spring tides follow the moon.', 'The ocean rises twice a day.']);
     await write('bees.txt', ['Honeybees keep a queen.']);
-    await store.ensureTextIndex();
+    await store.ensureIndexes();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

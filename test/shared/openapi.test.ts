@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { OPENAPI_EXAMPLES, openApiDocument } from '../../shared/openapi.js';
+
+type Schema = {
+  type?: string;
+  enum?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  required?: string[];
+};
+type Document = {
+  paths: Record<
+    string,
+    {
+      post: {
+        requestBody: { content: { 'application/json': { schema: Schema; example: unknown } } };
+        responses: Record<string, { content: { 'application/json': { schema: Schema } } }>;
+      };
+    }
+  >;
+};
+
+const query = (openApiDocument() as unknown as Document).paths['/query']!.post;
+
+describe('openApiDocument: POST /query', () => {
+  it('publishes the retrieval mode and the candidates flag of the request', () => {
+    const { properties } = query.requestBody.content['application/json'].schema;
+    expect(properties!.mode).toMatchObject({ type: 'string', enum: ['vector', 'fts', 'hybrid'] });
+    expect(properties!.candidates).toMatchObject({ type: 'boolean' });
+  });
+
+  it('publishes the candidates of the answer with their retrieval and rerank ranks', () => {
+    const candidates = query.responses['200']!.content['application/json'].schema.properties!.candidates!;
+    expect(candidates.type).toBe('array');
+    expect(candidates.items!.required).toEqual(
+      expect.arrayContaining(['id', 'source', 'chunk', 'retrievalRank', 'retrievalScore', 'rerankRank']),
+    );
+  });
+
+  it('shows both new fields in the request example', () => {
+    expect(query.requestBody.content['application/json'].example).toEqual(OPENAPI_EXAMPLES.query);
+    expect(OPENAPI_EXAMPLES.query).toMatchObject({ mode: 'vector', candidates: false });
+  });
+});
