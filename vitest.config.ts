@@ -9,6 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/shared/*.test.ts',
+  'test/shared/extract/*.test.ts',
   'test/shared/models/**/*.test.ts',
   'test/shared/rerank/localCrossEncoder.test.ts',
   'test/shared/rerank/documents.test.ts',

@@ -11,7 +11,7 @@ import { FileDocumentReader } from '../shared/fileDocuments.js';
 import type { SyncResult } from '../shared/ingest.js';
 import { silentLog } from '../shared/log.js';
 import { LanceStore, lanceStorageOptions } from '../shared/store.js';
-import { summarize, type Timing } from './stats.js';
+import { type BenchRow, summarize, type Timing } from './stats.js';
 
 export interface GrowthBenchOptions {
   /** A BEIR folder (corpus.jsonl) whose first `documents` documents are ingested; else generated documents. */
@@ -22,13 +22,7 @@ export interface GrowthBenchOptions {
   modelsDir?: string;
   /** Documents in one-commit-per-document baseline of the Lambda path. */
   baselineDocuments: number;
-  row: (row: {
-    benchmark: string;
-    ours: string;
-    baseline: string;
-    ratio: string;
-    detail: Record<string, unknown>;
-  }) => void;
+  row: (row: BenchRow) => void;
 }
 
 interface Doc {
@@ -105,10 +99,10 @@ async function measure(
   });
   const ingestMs = batches.reduce((n, b) => n + b.ms, 0);
   const table = await store();
-  const after = summarize(await searchTimes(table, vector, 21));
+  const after = summarize(await searchTimes(table, vector, 51));
   const fragments = await table.fragments();
   await table.optimize(0);
-  const compacted = summarize(await searchTimes(table, vector, 21));
+  const compacted = summarize(await searchTimes(table, vector, 51));
   return {
     fifths: perFifth(batches, total),
     docsPerSecond: Math.round((total / ingestMs) * 1000 * 10) / 10,

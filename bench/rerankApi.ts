@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Pair } from '../shared/contract.js';
 import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
 import { StackProcess } from '../test/stack.js';
-import { type Timing, time } from './stats.js';
+import { type Timing, time, timeInterleaved } from './stats.js';
 
 export interface RerankApiBenchOptions {
   modelsDir: string;
@@ -52,8 +52,12 @@ export async function benchRerankApi(options: RerankApiBenchOptions): Promise<vo
     const encoder = await LocalCrossEncoder.create({ model: options.crossEncoder, dtype: 'int8' });
     const pairs = documents.map((d): Pair => [query, d]);
     // Three warm-up calls each: the stack's processes (function, endpoint) warm up over their first few requests.
-    const viaStack = await time(() => rerank({ model: 'local', query, documents }), runs, 3);
-    const inProcess = await time(() => encoder.score(pairs), runs, 3);
+    // Taken in turn, so the machine's drift during the run falls on both alike.
+    const [viaStack, inProcess] = (await timeInterleaved(
+      [() => rerank({ model: 'local', query, documents }), () => encoder.score(pairs)],
+      runs,
+      3,
+    )) as [Timing, Timing];
     report(
       'rerank 100 documents of ~500 characters',
       viaStack,

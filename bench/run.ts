@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint,rerank-api,growth]
+ * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint,rerank-api,growth,extraction]
  *   [--docs 5000] [--beir <BEIR folder>]   (growth: documents to ingest, from the folder's corpus.jsonl; default
  *   ../shared/datasets/arguana when present, else generated documents)
  * Each figure is printed next to the baseline it is compared against, measured in the same run.
@@ -23,9 +23,10 @@ import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
 import { SageMakerCrossEncoder } from '../shared/rerank/sagemakerCrossEncoder.js';
 import { splitText } from '../shared/splitter.js';
 import { LanceStore } from '../shared/store.js';
+import { benchExtraction } from './extraction.js';
 import { benchGrowth, defaultBeir } from './growth.js';
 import { benchRerankApi } from './rerankApi.js';
-import { summarize, time, type Timing } from './stats.js';
+import { type BenchRow, summarize, time, type Timing } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,14 +51,7 @@ configureModelHub({ dir: modelsDir, allowRemote: !local });
 const QUERY = 'What is the plan for the economy?';
 const sample = readFileSync(path.join('samples', 'state_of_the_union.txt'), 'utf8');
 
-interface Row {
-  benchmark: string;
-  ours: string;
-  baseline: string;
-  ratio: string;
-  detail: Record<string, unknown>;
-}
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const fmt = (t: Timing) => `${t.median} ms (p90 ${t.p90})`;
 const report = (benchmark: string, ours: Timing, baseline: Timing, oursLabel: string, baseLabel: string) =>
   rows.push({
@@ -260,6 +254,10 @@ async function benchGrowthRun(): Promise<void> {
   });
 }
 
+async function benchExtractionRun(): Promise<void> {
+  await benchExtraction({ sample, runs: Math.max(3, runs >> 1), row: (row) => rows.push(row) });
+}
+
 const benches: [string, () => Promise<void>][] = [
   ['rerank', benchRerank],
   ['query', benchQuery],
@@ -268,6 +266,7 @@ const benches: [string, () => Promise<void>][] = [
   ['endpoint', benchEndpoint],
   ['rerank-api', benchApi],
   ['growth', benchGrowthRun],
+  ['extraction', benchExtractionRun],
 ];
 for (const [name, fn] of benches) {
   if (!enabled(name)) continue;

@@ -1,5 +1,14 @@
 import { percentile } from '../shared/stats.js';
 
+/** One line of the benchmark table: our figure next to its baseline from the same run. */
+export interface BenchRow {
+  benchmark: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  detail: Record<string, unknown>;
+}
+
 /** Summary of repeated timings in milliseconds. */
 export interface Timing {
   median: number;
@@ -28,4 +37,21 @@ export async function time(fn: () => Promise<unknown>, runs: number, warmup = 2)
     samples.push(performance.now() - start);
   }
   return summarize(samples);
+}
+
+/**
+ * Times several alternatives in turn (a, b, a, b, …) after `warmup` unmeasured rounds, so drift of a noisy
+ * machine (other processes, CPU frequency) falls on all of them alike.
+ */
+export async function timeInterleaved(fns: (() => Promise<unknown>)[], runs: number, warmup = 2): Promise<Timing[]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const samples = fns.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    for (const [j, fn] of fns.entries()) {
+      const start = performance.now();
+      await fn();
+      samples[j]!.push(performance.now() - start);
+    }
+  }
+  return samples.map(summarize);
 }

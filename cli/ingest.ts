@@ -1,7 +1,7 @@
 /**
  * npm run ingest -- <file or dir>... [--db <uri>] [--batch 64]
  * npm run ingest -- --reconcile s3://<bucket>/<prefix> [--db <uri>]
- * Ingests local .txt/.md files through the same pipeline as the ingest Lambda, a batch of documents per
+ * Ingests local documents (.txt, .md, .pdf, .html, .docx) through the same pipeline as the ingest Lambda, a batch per
  * commit, compacting as it goes and once at the end; or, with --reconcile, brings the index in line with a
  * bucket (after lost or failed events): every object under the prefix is synced (unchanged ones are no-ops)
  * and indexed sources whose object is gone are deleted. A rerun resumes: unchanged files are skipped by hash.

@@ -207,7 +207,11 @@ async function main(): Promise<void> {
     s3Endpoint,
     bucket: UPLOADS.bucket,
     prefix: UPLOADS.prefix,
-    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
+    rules: {
+      extensions: config.ingest.extensions,
+      maxBytes: config.ingest.maxDocumentBytes,
+      maxChars: config.ingest.maxExtractedChars,
+    },
     log: out,
   });
   doors.push(

@@ -1,6 +1,7 @@
 import type http from 'node:http';
-import { checkDocumentHeader, decodeText, type DocumentRules } from '../shared/document.js';
+import { checkDocumentHeader, type DocumentRules } from '../shared/document.js';
 import { BadRequestError, UnavailableError, toErrorResponse } from '../shared/errors.js';
+import { extractText } from '../shared/extract/index.js';
 
 /** Where the local stack takes uploads (the search page's upload box); a deployed API has no such route. */
 export const UPLOADS_PATH = '/local/uploads';
@@ -93,7 +94,8 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, optio
   const declared = req.headers['content-length'];
   checkDocumentHeader(name, declared === undefined ? undefined : Number(declared), options.rules);
   const body = await readBody(req, name, options.rules);
-  if (decodeText(body, options.rules.maxBytes).trim() === '') throw new BadRequestError('the file has no text');
+  if ((await extractText(name, body, options.rules)).text.trim() === '')
+    throw new BadRequestError('the file has no text');
   const key = `${options.prefix}${name}`;
   await store(options, key, body);
   send(res, 200, { source: key, bytes: body.byteLength });
@@ -101,7 +103,7 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, optio
 
 /**
  * The local stack's upload route, for the local front door: `GET /local/uploads` tells the limits, `PUT
- * /local/uploads/<file name>` checks the file as ingestion would (type, size, UTF-8 text) and stores it under
+ * /local/uploads/<file name>` checks the file as ingestion would (type, size, its text extracted) and stores it under
  * the prefix in the documents bucket, which fires the ingest function. Same origin as the page and behind the
  * same API key check as /query, so the browser needs no CORS and no S3 credentials. Answers `{"error"}` with
  * the project's statuses (400, 405, 422, 503), never a stack or a path.

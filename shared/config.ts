@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_EXTRACTED_CHARS } from './document.js';
 import { ConfigError } from './errors.js';
 import { RETRIEVAL_MODES, type RetrievalMode } from './retrieval.js';
 
@@ -49,9 +50,14 @@ const envSchema = z.object({
    * the ingest function's 900 s timeout; larger documents are skipped with a logged reason.
    */
   MAX_DOCUMENT_BYTES: int(1, 1_000_000_000).default(4 * 1024 * 1024),
+  /**
+   * Characters of text one document may yield: a PDF or Word file's text can be many times its bytes, and the
+   * chunks to embed grow with the text, not the file.
+   */
+  MAX_EXTRACTED_CHARS: int(1, 1_000_000_000).default(DEFAULT_MAX_EXTRACTED_CHARS),
   DOCUMENT_EXTENSIONS: z
     .string()
-    .default('.txt,.md')
+    .default('.txt,.md,.pdf,.html,.htm,.docx')
     .transform((v) =>
       v
         .split(',')
@@ -69,6 +75,12 @@ const envSchema = z.object({
     .optional(),
   SAGEMAKER_ENDPOINT_URL: z.string().url().optional(),
   SAGEMAKER_CONTENT_HANDLER: z.enum(['pairs', 'tei']).default('pairs'),
+  /**
+   * Pairs per endpoint request and requests at once: small requests in parallel suit an endpoint with several
+   * workers (GPU); one process scores one big request best (the local stack's endpoint: 1000, its cap).
+   */
+  SAGEMAKER_PAIRS_PER_REQUEST: int(1, 1000).default(32),
+  SAGEMAKER_CONCURRENCY: int(1, 16).default(4),
   RERANK_TIMEOUT_MS: int(100, 60_000).default(10_000),
   RERANK_MAX_RETRIES: int(0, 10).default(3),
   /** What the query does when reranking fails after retries: answer 503, or return retrieval order flagged reranked=false. */
@@ -106,7 +118,13 @@ export interface Config {
     accessKeyId?: string;
     secretAccessKey?: string;
   };
-  ingest: { chunkSize: number; chunkOverlap: number; maxDocumentBytes: number; extensions: string[] };
+  ingest: {
+    chunkSize: number;
+    chunkOverlap: number;
+    maxDocumentBytes: number;
+    maxExtractedChars: number;
+    extensions: string[];
+  };
   rerank: {
     backend: 'local' | 'sagemaker' | 'none';
     model: string;
@@ -115,6 +133,8 @@ export interface Config {
     endpointName?: string;
     endpointUrl?: string;
     contentHandler: 'pairs' | 'tei';
+    pairsPerRequest: number;
+    concurrency: number;
     timeoutMs: number;
     maxRetries: number;
     failurePolicy: 'error' | 'fallback';
@@ -150,6 +170,7 @@ function toConfig(env: Env): Config {
       chunkSize: env.CHUNK_SIZE,
       chunkOverlap: env.CHUNK_OVERLAP,
       maxDocumentBytes: env.MAX_DOCUMENT_BYTES,
+      maxExtractedChars: env.MAX_EXTRACTED_CHARS,
       extensions: env.DOCUMENT_EXTENSIONS,
     },
     rerank: {
@@ -160,6 +181,8 @@ function toConfig(env: Env): Config {
       endpointName: env.SAGEMAKER_ENDPOINT_NAME,
       endpointUrl: env.SAGEMAKER_ENDPOINT_URL,
       contentHandler: env.SAGEMAKER_CONTENT_HANDLER,
+      pairsPerRequest: env.SAGEMAKER_PAIRS_PER_REQUEST,
+      concurrency: env.SAGEMAKER_CONCURRENCY,
       timeoutMs: env.RERANK_TIMEOUT_MS,
       maxRetries: env.RERANK_MAX_RETRIES,
       failurePolicy: env.RERANK_FAILURE_POLICY,

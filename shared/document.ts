@@ -2,10 +2,18 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UnsupportedDocumentError } from './errors.js';
 
+/**
+ * Most characters of text one document may yield, 4 Mi: as many as the largest text file MAX_DOCUMENT_BYTES lets
+ * in, so a compressed format (a PDF's or a Word file's text inflates) costs no more to split and embed than that.
+ */
+export const DEFAULT_MAX_EXTRACTED_CHARS = 4 * 1024 * 1024;
+
 export interface DocumentRules {
   /** Lower-case extensions accepted, with the dot (e.g. `.txt`). */
   extensions: string[];
   maxBytes: number;
+  /** Most characters of text a document may yield once extracted. @default DEFAULT_MAX_EXTRACTED_CHARS */
+  maxChars?: number;
 }
 
 /** Hex SHA-256; used for content identity and for store keys derived from user-chosen names. */

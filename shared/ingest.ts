@@ -1,5 +1,6 @@
 import { UnsupportedDocumentError } from './errors.js';
-import { checkDocumentHeader, decodeText, sha256Hex, type DocumentRules } from './document.js';
+import { checkDocumentHeader, sha256Hex, type DocumentRules } from './document.js';
+import { extractText } from './extract/index.js';
 import type { Log } from './log.js';
 import type { ChunkWriter, DocumentReader, Embedder, SourceWrite } from './ports.js';
 import { chunkText, type SplitOptions } from './splitter.js';
@@ -40,7 +41,7 @@ async function prepareText(
 ): Promise<Prepared> {
   const contentHash = sha256Hex(bytes);
   if (storedHash === contentHash) return { source, action: 'unchanged' };
-  const text = decodeText(bytes, deps.rules.maxBytes);
+  const { text } = await extractText(source, bytes, deps.rules);
   const texts = await chunkText(text, deps.split);
   const vectors = await deps.embedder.embedDocuments(texts);
   const chunks = texts.map((text, i) => ({ text, vector: vectors[i]! }));

@@ -55,7 +55,11 @@ export async function ingestDeps(services: Services, config: Config, log: Log): 
     store,
     embedder,
     log,
-    rules: { extensions: config.ingest.extensions, maxBytes: config.ingest.maxDocumentBytes },
+    rules: {
+      extensions: config.ingest.extensions,
+      maxBytes: config.ingest.maxDocumentBytes,
+      maxChars: config.ingest.maxExtractedChars,
+    },
     split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
   };
 }

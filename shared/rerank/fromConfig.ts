@@ -26,6 +26,8 @@ export async function createCrossEncoder(config: Config): Promise<CrossEncoder |
         endpointUrl: config.rerank.endpointUrl,
         region: config.store.region,
         contentHandler: config.rerank.contentHandler,
+        maxPairsPerRequest: config.rerank.pairsPerRequest,
+        concurrency: config.rerank.concurrency,
         timeoutMs: config.rerank.timeoutMs,
         maxRetries: config.rerank.maxRetries,
       });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config.js';
 import { FIXTURE_MODELS } from '../helpers.js';
 
 interface Resource {
@@ -128,6 +129,17 @@ describe('serverless package (offline)', () => {
       expect(JSON.stringify(c.Filter)).toContain('"Name":"prefix","Value":"docs/"');
       expect(c.Queue).toEqual({ 'Fn::GetAtt': ['IngestQueue', 'Arn'] });
     }
+    // Every type ingestion accepts by default, created and removed alike.
+    const suffixes = (event: string) =>
+      configs
+        .filter((c) => c.Event === event)
+        .map((c) => (c.Filter as { S3Key: { Rules: { Name: string; Value: string }[] } }).S3Key.Rules)
+        .map((rules) => rules.find((r) => r.Name === 'suffix')!.Value)
+        .sort();
+    const accepted = [...loadConfig({}).ingest.extensions].sort();
+    expect(suffixes('s3:ObjectCreated:*')).toEqual(accepted);
+    expect(suffixes('s3:ObjectRemoved:*')).toEqual(accepted);
+    expect(accepted).toEqual(['.docx', '.htm', '.html', '.md', '.pdf', '.txt']);
     expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({
       BlockPublicAcls: true,
       RestrictPublicBuckets: true,

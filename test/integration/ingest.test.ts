@@ -7,6 +7,7 @@ import { sqsRecord } from '../../local/ingestQueue.js';
 import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
 import type { IngestOutcome } from '../../shared/ingest.js';
 import type { LanceStore } from '../../shared/store.js';
+import { badFiles, makeDocx, makeHtml, makePdf } from '../documents.js';
 import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext, openLocalS3Table } from '../helpers.js';
 import { captureJsonLines, emfMetric } from '../jsonLines.js';
 
@@ -169,7 +170,7 @@ describe('ingest handler (local S3, LanceDB on s3://)', () => {
   it.each([
     ['a binary file', 'docs/image.txt', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), /binary/],
     ['non-UTF-8 bytes', 'docs/latin1.txt', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x21]), /UTF-8/],
-    ['an unsupported extension', 'docs/report.pdf', 'not really a pdf', /unsupported file type/],
+    ['an unsupported extension', 'docs/slides.pptx', 'not a document type', /unsupported file type/],
     ['a 20 MB text file', 'docs/huge.txt', 'a'.repeat(20 * 1024 * 1024), /limit is 10485760 bytes/],
   ])('skips %s with a reason and leaves other documents alone', async (_label, key, body, reason) => {
     await ingest(await change('docs/neighbour.txt', 'A document next to the skipped one.'));
@@ -283,5 +284,70 @@ describe('ingest handler: SQS batches (S3 → queue → function)', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(await storedChunks('docs/twice.txt')).toEqual(['Second version.']);
     expect(emfMetric(emf, 'documentsIndexed')).toBe(1);
+  });
+});
+
+describe('ingest handler: PDF, HTML and Word documents, and the bad-file matrix', () => {
+  const lines = (topic: string) =>
+    Array.from({ length: 12 }, (_, i) => `Line ${i + 1} about ${topic}: the plan invests in roads and ports.`);
+
+  it('indexes a PDF, an HTML page and a Word file by their text, in one batch', async () => {
+    const pdfPages = [lines('bridges'), lines('railways')];
+    const documents: [string, Buffer, string][] = [
+      [
+        'docs/formats/report.pdf',
+        makePdf(pdfPages, { compress: true }),
+        pdfPages.map((p) => p.join('\n')).join('\n\n'),
+      ],
+      [
+        'docs/formats/page.html',
+        Buffer.from(
+          makeHtml(
+            `<h1>Ports</h1>${lines('ports')
+              .map((l) => `<p>${l}</p>`)
+              .join('\n')}`,
+          ),
+        ),
+        ['Ports', ...lines('ports')].join('\n\n'),
+      ],
+      [
+        'docs/formats/memo.docx',
+        makeDocx([
+          { text: 'Memo', style: 'Heading1' },
+          ...lines('harbours').map((text) => ({ text })),
+          {
+            table: [
+              ['Port', 'Budget'],
+              ['North', '12'],
+            ],
+          },
+        ]),
+        ['Memo', ...lines('harbours'), 'Port | Budget\nNorth | 12'].join('\n\n'),
+      ],
+    ];
+    const notifications: S3EventNotification[] = [];
+    for (const [key, bytes] of documents) notifications.push(await change(key, bytes));
+    expect(await ingestBatch(sqsBatch(notifications))).toEqual({ batchItemFailures: [] });
+    for (const [key, , text] of documents) {
+      const expected = await chunksOf(text);
+      expect(expected.length).toBeGreaterThan(1);
+      expect(await storedChunks(key)).toEqual(expected);
+    }
+  });
+
+  it('skips every file of the bad-file matrix with its reason, the index otherwise unchanged, the function alive', async () => {
+    await ingest(await change('docs/bad/neighbour.txt', 'A document next to the bad files.'));
+    const before = await store.count();
+    const matrix = badFiles({ maxBytes: 10 * 1024 * 1024, maxChars: 4 * 1024 * 1024 });
+    const records: S3EventNotification['Records'] = [];
+    for (const file of matrix) records.push(...(await change(`docs/bad/${file.name}`, file.bytes)).Records);
+    const { outcomes } = await ingest({ Records: records });
+    expect(outcomes).toEqual(
+      matrix.map((file) => ({ source: `docs/bad/${file.name}`, action: 'skipped', reason: file.reason })),
+    );
+    expect(await store.count()).toBe(before);
+    expect(await storedChunks('docs/bad/neighbour.txt')).toEqual(['A document next to the bad files.']);
+    const after = await ingest(await change('docs/bad/after.txt', 'Indexed after the bad files.'));
+    expect(after.outcomes).toEqual([{ source: 'docs/bad/after.txt', action: 'indexed', chunks: 1 }]);
   });
 });

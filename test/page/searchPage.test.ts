@@ -147,7 +147,9 @@ describe('search page (headless Chromium, local stack with API keys)', () => {
     await page.fill('#key', KEY);
     await page.press('#key', 'Tab'); // a changed key is kept and the upload limits asked again
     await page.waitForFunction("document.getElementById('upload-limits').textContent.includes('MiB')");
-    expect(await page.textContent('#upload-limits')).toBe('(.txt, .md, up to 4.0 MiB; stored under docs/)');
+    expect(await page.textContent('#upload-limits')).toBe(
+      '(.txt, .md, .pdf, .html, .htm, .docx, up to 4.0 MiB; stored under docs/)',
+    );
     await page.setInputFiles('#file', SAMPLE_DOCUMENT);
     await page.click('#upload-submit');
     await page.waitForSelector('#upload-status:is([data-state="searchable"], [data-state="error"])', {
