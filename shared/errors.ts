@@ -34,6 +34,15 @@ export class NotFoundError extends AppError {
   readonly expose = true;
 }
 
+/**
+ * A document changed while it was being indexed (a newer upload or a delete raced the commit): what was committed
+ * may be stale, so the document is synced again (its queue message is retried).
+ */
+export class DocumentChangedError extends AppError {
+  readonly statusCode = 409;
+  readonly expose = true;
+}
+
 /** A request body (or its encoded content) larger than a limit. */
 export class PayloadTooLargeError extends AppError {
   readonly statusCode = 413;

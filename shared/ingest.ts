@@ -1,4 +1,4 @@
-import { UnsupportedDocumentError } from './errors.js';
+import { DocumentChangedError, UnsupportedDocumentError } from './errors.js';
 import { checkDocumentHeader, sha256Hex, type DocumentRules } from './document.js';
 import { extractText } from './extract/index.js';
 import type { Log } from './log.js';
@@ -138,6 +138,8 @@ export async function syncDocuments(names: string[], reader: DocumentReader, dep
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
   const prepared: (Prepared | IngestFailure)[] = [];
   const batch = new BatchCommit(deps);
+  /** The version each document was read at (null: it was gone). */
+  const versions = new Map<string, string | null>();
   // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
   for (const name of distinct) {
     const refusal = refused.get(name);
@@ -146,11 +148,13 @@ export async function syncDocuments(names: string[], reader: DocumentReader, dep
       continue;
     }
     try {
-      const bytes = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
+      const content = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
       let document: Prepared;
-      if (bytes !== null) {
-        document = await prepareText(name, bytes, stored.get(name), deps);
+      if (content !== null) {
+        versions.set(name, content.version);
+        document = await prepareText(name, content.bytes, stored.get(name), deps);
       } else if (stored.has(name)) {
+        versions.set(name, null);
         const chunks = await deps.store.count(name);
         document = { write: { source: name, contentHash: '', chunks: [] }, action: 'deleted', chunks };
       } else {
@@ -165,7 +169,27 @@ export async function syncDocuments(names: string[], reader: DocumentReader, dep
     }
   }
   await batch.flush();
-  return prepared.map((p) => batch.resultOf(p));
+  return Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
+}
+
+/**
+ * A written document whose version changed since it was read (a newer upload or a delete raced this batch, e.g.
+ * in a second batch running at once) becomes `failed`, so it is synced again and the index ends at the current
+ * state whichever commit landed last.
+ */
+async function unlessChanged(
+  result: SyncResult,
+  reader: DocumentReader,
+  versions: Map<string, string | null>,
+): Promise<SyncResult> {
+  if ((result.action !== 'indexed' && result.action !== 'deleted') || !versions.has(result.source)) return result;
+  try {
+    if ((await reader.version(result.source)) === versions.get(result.source)) return result;
+    const error = new DocumentChangedError('the document changed while it was indexed; it is synced again');
+    return { source: result.source, action: 'failed', error };
+  } catch (error) {
+    return { source: result.source, action: 'failed', error };
+  }
 }
 
 /** syncDocuments for one document; a failure is thrown (the caller retries the event). */

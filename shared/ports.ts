@@ -70,13 +70,24 @@ export interface ChunkWriter {
   listSources(): Promise<string[]>;
 }
 
+/** A document's bytes and what identifies this content of it (S3: the ETag; a file: its size and mtime). */
+export interface DocumentContent {
+  bytes: Uint8Array;
+  version: string;
+}
+
 /** Reads documents by name: an S3 bucket on AWS, the local S3 server or a folder locally. */
 export interface DocumentReader {
   /**
-   * The document's current bytes, or null when it no longer exists. `checkSize` is called with the
+   * The document's current content, or null when it no longer exists. `checkSize` is called with the
    * declared size before the body is read, so oversize objects are refused without downloading them.
    */
-  read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null>;
+  read(name: string, checkSize: (bytes: number | undefined) => void): Promise<DocumentContent | null>;
+  /**
+   * The document's version now, or null when it is gone. Ingestion asks after committing, so a newer upload that
+   * raced the commit (two batches holding one key at once) is caught and synced again.
+   */
+  version(name: string): Promise<string | null>;
 }
 
 /**

@@ -1,5 +1,12 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import type { DocumentReader } from './ports.js';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { DocumentContent, DocumentReader } from './ports.js';
 
 export interface S3ClientSettings {
   region: string;
@@ -29,7 +36,7 @@ export class S3DocumentReader implements DocumentReader {
     this.#bucket = bucket;
   }
 
-  async read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null> {
+  async read(name: string, checkSize: (bytes: number | undefined) => void): Promise<DocumentContent | null> {
     try {
       const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: name }));
       try {
@@ -39,9 +46,20 @@ export class S3DocumentReader implements DocumentReader {
         (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
         throw error;
       }
-      return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+      const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+      // The ETag of exactly the bytes read: one response, so no newer upload can come between them.
+      return { bytes, version: response.ETag ?? '' };
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return null;
+      throw error;
+    }
+  }
+
+  async version(name: string): Promise<string | null> {
+    try {
+      return (await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: name }))).ETag ?? '';
+    } catch (error) {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return null;
       throw error;
     }
   }

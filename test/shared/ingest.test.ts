@@ -3,7 +3,14 @@ import { sha256Hex } from '../../shared/document.js';
 import { StoreUnavailableError } from '../../shared/errors.js';
 import { indexDocument, syncDocument, syncDocuments, type IngestDeps } from '../../shared/ingest.js';
 import type { Log } from '../../shared/log.js';
-import type { ChunkInput, ChunkWriter, DocumentReader, Embedder, SourceWrite } from '../../shared/ports.js';
+import type {
+  ChunkInput,
+  ChunkWriter,
+  DocumentContent,
+  DocumentReader,
+  Embedder,
+  SourceWrite,
+} from '../../shared/ports.js';
 
 /** Unit tests of the ingest pipeline's logic, with in-memory fakes of its ports. */
 
@@ -86,23 +93,33 @@ class FakeWriter implements ChunkWriter {
 /**
  * Documents by name (null: deleted). Like the S3 reader it declares the size (`declaredSizes`, else the byte
  * length) to `checkSize` before reading the body, and records which names were asked for and which bodies read.
+ * A document's version is the hash of its bytes; `afterRead` lets a test change documents once one was read
+ * (a newer upload racing the batch).
  */
 class FakeDocuments implements DocumentReader {
   readonly reads: string[] = [];
   readonly bodiesRead: string[] = [];
+  afterRead?: (name: string, documents: Record<string, Uint8Array | null>) => void;
 
   constructor(
     private readonly documents: Record<string, Uint8Array | null>,
     private readonly declaredSizes: Record<string, number> = {},
   ) {}
 
-  async read(name: string, checkSize: (bytes: number | undefined) => void): Promise<Uint8Array | null> {
+  async read(name: string, checkSize: (bytes: number | undefined) => void): Promise<DocumentContent | null> {
     this.reads.push(name);
     const bytes = this.documents[name] ?? null;
-    if (bytes === null) return null;
-    checkSize(this.declaredSizes[name] ?? bytes.byteLength);
-    this.bodiesRead.push(name);
-    return bytes;
+    if (bytes !== null) {
+      checkSize(this.declaredSizes[name] ?? bytes.byteLength);
+      this.bodiesRead.push(name);
+    }
+    this.afterRead?.(name, this.documents);
+    return bytes === null ? null : { bytes, version: sha256Hex(bytes) };
+  }
+
+  async version(name: string): Promise<string | null> {
+    const bytes = this.documents[name] ?? null;
+    return bytes === null ? null : sha256Hex(bytes);
   }
 }
 
@@ -274,7 +291,7 @@ describe('syncDocument: errors that must be retried', () => {
   it('propagates a reader failure instead of skipping', async () => {
     const ctx = setup();
     const failure = new Error('connect ECONNREFUSED');
-    const reader: DocumentReader = { read: () => Promise.reject(failure) };
+    const reader: DocumentReader = { read: () => Promise.reject(failure), version: async () => null };
     await expect(syncDocument('docs/new.txt', reader, ctx.deps)).rejects.toBe(failure);
     expect(ctx.log.warnings).toEqual([]);
     expectUntouched(ctx);
@@ -367,6 +384,7 @@ describe('syncDocuments: a batch', () => {
     const good = new FakeDocuments({ 'docs/good.txt': bytesOf('Good text.') });
     const reader: DocumentReader = {
       read: (name, checkSize) => (name === 'docs/bad.txt' ? Promise.reject(failure) : good.read(name, checkSize)),
+      version: (name) => good.version(name),
     };
     const results = await syncDocuments(['docs/bad.txt', 'docs/good.txt'], reader, ctx.deps);
     expect(results).toEqual([
@@ -393,5 +411,38 @@ describe('syncDocuments: a batch', () => {
     const results = await syncDocuments(['docs/never.txt'], new FakeDocuments({}), ctx.deps);
     expect(results).toEqual([{ source: 'docs/never.txt', action: 'deleted', chunks: 0 }]);
     expectUntouched(ctx);
+  });
+});
+
+describe('syncDocuments: a newer upload racing the batch', () => {
+  it('fails a document re-uploaded after it was read, so it is synced again, and keeps the others', async () => {
+    const ctx = setup();
+    const reader = new FakeDocuments({ 'docs/raced.txt': bytesOf('Version one.'), 'docs/calm.txt': bytesOf('Calm.') });
+    // Another batch's upload lands between this batch's read and its commit.
+    reader.afterRead = (name, documents) => {
+      if (name === 'docs/raced.txt') documents[name] = bytesOf('Version two.');
+    };
+    const results = await syncDocuments(['docs/raced.txt', 'docs/calm.txt'], reader, ctx.deps);
+    expect(results[0]).toMatchObject({ source: 'docs/raced.txt', action: 'failed' });
+    expect((results[0] as { error: Error }).error.name).toBe('DocumentChangedError');
+    expect(results[1]).toEqual({ source: 'docs/calm.txt', action: 'indexed', chunks: 1 });
+    // The retry reads the current version and indexes it.
+    reader.afterRead = undefined;
+    expect(await syncDocuments(['docs/raced.txt'], reader, ctx.deps)).toEqual([
+      { source: 'docs/raced.txt', action: 'indexed', chunks: 1 },
+    ]);
+    expect(ctx.store.sources.get('docs/raced.txt')!.chunks.map((c) => c.text)).toEqual(['Version two.']);
+  });
+
+  it('fails a deletion when the document was uploaded again before the deletion committed', async () => {
+    const ctx = setup();
+    ctx.store.sources.set('docs/back.txt', { hash: 'h', chunks: [{ text: 'old', vector: [3, 0] }] });
+    const reader = new FakeDocuments({ 'docs/back.txt': null });
+    reader.afterRead = (name, documents) => {
+      documents[name] = bytesOf('Uploaded again.');
+    };
+    const [result] = await syncDocuments(['docs/back.txt'], reader, ctx.deps);
+    expect(result).toMatchObject({ source: 'docs/back.txt', action: 'failed' });
+    expect((result as { error: Error }).error.name).toBe('DocumentChangedError');
   });
 });

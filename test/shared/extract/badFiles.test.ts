@@ -58,8 +58,9 @@ describe('the bad-file matrix', () => {
       async read(name, checkSize) {
         const bytes = documents.get(name)!;
         checkSize(bytes.byteLength);
-        return bytes;
+        return { bytes, version: 'v1' };
       },
+      version: async () => 'v1',
     };
     const store = new RecordingWriter();
     const deps: IngestDeps = {
