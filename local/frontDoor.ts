@@ -49,6 +49,12 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     sendJson(res, 503, { error: `${options.label} are restarting; retry in a few seconds` }, { 'retry-after': '2' });
 
   const server = http.createServer((req, res) => {
+    // Only origin-form targets ("/path?query"): an absolute or "//host" target would make the door a proxy to
+    // another host, and could pass for a page path in the key check.
+    if (!req.url?.startsWith('/') || req.url.startsWith('//')) {
+      req.resume();
+      return sendJson(res, 400, { error: 'the request target must be a path' });
+    }
     if (options.authorize && !options.authorize(req)) {
       req.resume();
       return sendJson(res, 401, { error: 'missing or invalid API key' }, { 'www-authenticate': 'Bearer' });

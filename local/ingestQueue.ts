@@ -153,7 +153,7 @@ export class IngestQueue {
       const ready = this.#queue.filter((m) => m.visibleAt <= now && m.keys.every((k) => !this.#busyKeys.has(k)));
       if (ready.length === 0) break;
       // A partial batch waits for the window to fill it, counted from when its oldest message became ready.
-      const windowEnds = Math.min(...ready.map((m) => Math.max(m.sentAt, m.visibleAt))) + batchWindowMs;
+      const windowEnds = ready.reduce((t, m) => Math.min(t, Math.max(m.sentAt, m.visibleAt)), Infinity) + batchWindowMs;
       if (ready.length < batchSize && now < windowEnds) {
         this.#wake(windowEnds - now);
         return;
@@ -178,7 +178,7 @@ export class IngestQueue {
     // Messages still invisible (waiting out a visibility timeout): look again when the first one shows.
     const hidden = this.#queue.filter((m) => m.visibleAt > Date.now());
     if (hidden.length > 0 && this.#active < concurrency) {
-      this.#wake(Math.min(...hidden.map((m) => m.visibleAt)) - Date.now());
+      this.#wake(hidden.reduce((t, m) => Math.min(t, m.visibleAt), Infinity) - Date.now());
     }
   }
 
@@ -226,14 +226,18 @@ export class IngestQueue {
         log(
           `ingest ← [${message.keys.join(', ')}]: FAILED after ${message.receiveCount} receive(s): ${error.slice(0, 300)}`,
         );
-        await onDeadLetter({
+        const dead = {
           time: new Date().toISOString(),
           messageId: message.messageId,
           keys: message.keys,
           receiveCount: message.receiveCount,
           error,
           body: message.body,
-        });
+        };
+        // A dead letter that cannot be recorded (disk full) is still printed whole, and the other messages go on.
+        await onDeadLetter(dead).catch((cause: unknown) =>
+          log(`ingest ← could not record the dead letter (${(cause as Error).message}): ${JSON.stringify(dead)}`),
+        );
         continue;
       }
       const delay = visibilityTimeoutsMs[Math.min(message.receiveCount - 1, visibilityTimeoutsMs.length - 1)]!;

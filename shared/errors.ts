@@ -43,6 +43,12 @@ export class DocumentChangedError extends AppError {
   readonly expose = true;
 }
 
+/** Work not started because the invocation is near its timeout: retry it (the queue brings its message back). */
+export class DeadlineError extends AppError {
+  readonly statusCode = 503;
+  readonly expose = true;
+}
+
 /** A request body (or its encoded content) larger than a limit. */
 export class PayloadTooLargeError extends AppError {
   readonly statusCode = 413;

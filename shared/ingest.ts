@@ -1,4 +1,4 @@
-import { DocumentChangedError, UnsupportedDocumentError } from './errors.js';
+import { DeadlineError, DocumentChangedError, UnsupportedDocumentError } from './errors.js';
 import { checkDocumentHeader, sha256Hex, type DocumentRules } from './document.js';
 import { extractText } from './extract/index.js';
 import type { Log } from './log.js';
@@ -64,12 +64,15 @@ class BatchCommit {
   #pendingChunks = 0;
   #committed = false;
 
-  constructor(private readonly deps: IngestDeps) {}
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly maxPendingChunks = MAX_PENDING_CHUNKS,
+  ) {}
 
   async add(write: PendingWrite): Promise<void> {
     this.#pending.push(write);
     this.#pendingChunks += write.write.chunks.length;
-    if (this.#pendingChunks >= MAX_PENDING_CHUNKS) await this.flush();
+    if (this.#pendingChunks >= this.maxPendingChunks) await this.flush();
   }
 
   async flush(): Promise<void> {
@@ -78,7 +81,11 @@ class BatchCommit {
     this.#pendingChunks = 0;
     if (writes.length === 0) return;
     const settled = await Promise.allSettled(this.deps.store.replaceSources(writes.map((p) => p.write)));
-    for (const [i, write] of writes.entries()) this.#settled.set(write, settled[i]!);
+    for (const [i, write] of writes.entries()) {
+      this.#settled.set(write, settled[i]!);
+      // Committed: the chunks (texts and vectors) are not needed any more, so a big batch holds one flush at most.
+      write.write = { ...write.write, chunks: [] };
+    }
     if (!this.#committed && settled.some((s) => s.status === 'fulfilled')) {
       this.#committed = true;
       // The data is safe without the indexes (searches scan what is unindexed), and maintenance creates them.
@@ -112,6 +119,17 @@ export async function indexDocument(source: string, bytes: Uint8Array, deps: Ing
   return result;
 }
 
+export interface SyncOptions {
+  /**
+   * Asked before each document is read: true when there is no time left to index another one (a Lambda near its
+   * timeout). The documents not started are `failed` with a DeadlineError, so their messages come back, and the
+   * ones done are committed and checked as usual.
+   */
+  outOfTime?: () => boolean;
+  /** New chunks held before they are committed (the rest of the batch commits later). @default MAX_PENDING_CHUNKS */
+  maxPendingChunks?: number;
+}
+
 /**
  * Brings the index in line with each document's *current* state, whatever the events said: S3 events arrive
  * at least once and out of order, so an old "created" after a delete must not resurrect chunks and an old
@@ -120,7 +138,12 @@ export async function indexDocument(source: string, bytes: Uint8Array, deps: Ing
  * reason and the index is left as it was; a document whose read or commit fails is `failed` (retry it) and
  * the others still land. Results come in the order of the distinct names.
  */
-export async function syncDocuments(names: string[], reader: DocumentReader, deps: IngestDeps): Promise<SyncResult[]> {
+export async function syncDocuments(
+  names: string[],
+  reader: DocumentReader,
+  deps: IngestDeps,
+  options: SyncOptions = {},
+): Promise<SyncResult[]> {
   const distinct = [...new Set(names)];
   const skip = (source: string, error: UnsupportedDocumentError): IngestOutcome => {
     deps.log.warn('document skipped', { source, reason: error.message });
@@ -137,7 +160,7 @@ export async function syncDocuments(names: string[], reader: DocumentReader, dep
   }
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
   const prepared: (Prepared | IngestFailure)[] = [];
-  const batch = new BatchCommit(deps);
+  const batch = new BatchCommit(deps, options.maxPendingChunks);
   /** The version each document was read at (null: it was gone). */
   const versions = new Map<string, string | null>();
   // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
@@ -145,6 +168,11 @@ export async function syncDocuments(names: string[], reader: DocumentReader, dep
     const refusal = refused.get(name);
     if (refusal) {
       prepared.push(skip(name, refusal));
+      continue;
+    }
+    if (options.outOfTime?.()) {
+      const error = new DeadlineError('not started: the batch ran out of time; its message is retried');
+      prepared.push({ source: name, action: 'failed', error });
       continue;
     }
     try {

@@ -230,6 +230,8 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
     const write = pending[i]!;
     const fits = batch.length === 0 || rows + write.chunks.length <= MAX_ROWS_PER_COMMIT;
     if (sources.has(write.source) || !fits) {
+      // A later write of this source must not overtake this one: it waits for the next commit too.
+      sources.add(write.source);
       i++;
       continue;
     }

@@ -7,6 +7,8 @@ type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 /** Readers require `%%EOF` within the last KiB; a file cut short in transfer has none. */
 const EOF_WINDOW = 1024;
+/** Pages one PDF may have (a book of 10,000 pages is far past what one ingest invocation indexes anyway). */
+export const MAX_PDF_PAGES = 10_000;
 
 /**
  * pdf.js's display layer builds a DOMMatrix (and checks for ImageData and Path2D) when it loads; Node has none,
@@ -54,14 +56,18 @@ const loadPdfJs = once(async (): Promise<PdfJs> => {
   }
 });
 
-/** One page's text items as lines: pdf.js marks line ends (`hasEOL`) and inserts the spaces between words. */
-function pageText(items: readonly object[]): string {
+/**
+ * One page's text items as lines: pdf.js marks line ends (`hasEOL`) and inserts the spaces between words. Stops
+ * as soon as the page alone passes `maxChars` (a page of endlessly repeated text).
+ */
+function pageText(items: readonly object[], maxChars: number): string {
   let text = '';
   for (const item of items) {
     if (!('str' in item)) continue; // marked-content boundaries carry no text
     const { str, hasEOL } = item as { str: string; hasEOL: boolean };
     text += str;
     if (hasEOL) text += '\n';
+    if (text.length > maxChars) new CharBudget(maxChars).add(text.length);
   }
   return (
     text
@@ -82,7 +88,8 @@ function pageText(items: readonly object[]): string {
  * a page it cannot read at all fails the whole document, never leaving part of it.
  */
 export async function extractPdf(bytes: Uint8Array, maxChars: number): Promise<ExtractedText> {
-  if (asBuffer(bytes).lastIndexOf('%%EOF', undefined, 'latin1') < bytes.byteLength - EOF_WINDOW) {
+  const eof = asBuffer(bytes).lastIndexOf('%%EOF', undefined, 'latin1');
+  if (eof === -1 || eof < bytes.byteLength - EOF_WINDOW) {
     throw new UnsupportedDocumentError('PDF is truncated (no %%EOF marker at its end)');
   }
   const pdfjs = await loadPdfJs();
@@ -97,11 +104,15 @@ export async function extractPdf(bytes: Uint8Array, maxChars: number): Promise<E
   const budget = new CharBudget(maxChars);
   try {
     const document = await task.promise;
+    // A page tree can name one page object endlessly: each costs a parse, so the count is bounded too.
+    if (document.numPages > MAX_PDF_PAGES) {
+      throw new UnsupportedDocumentError(`PDF has ${document.numPages} pages; the limit is ${MAX_PDF_PAGES}`);
+    }
     const pages: PageRange[] = [];
     let text = '';
     for (let number = 1; number <= document.numPages; number++) {
       const page = await document.getPage(number);
-      const content = pageText((await page.getTextContent()).items);
+      const content = pageText((await page.getTextContent()).items, maxChars);
       page.cleanup();
       if (content) {
         const separator = text ? '\n\n' : '';

@@ -66,6 +66,35 @@ describe('front door of a restartable part', () => {
     );
   });
 
+  it.each(['http://169.254.169.254/page/x', '//other-host/page/x'])(
+    'refuses the request target %s with 400 instead of proxying it to another host, even for page paths',
+    async (target) => {
+      let authorizeCalls = 0;
+      await withDoor(
+        () => upstreamUrl,
+        5000,
+        async (door) => {
+          const { port } = new URL(door.url);
+          const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = http.request({ host: '127.0.0.1', port, path: target, method: 'GET' }, (res) => {
+              let body = '';
+              res.on('data', (c: Buffer) => (body += c.toString()));
+              res.on('end', () => resolve({ status: res.statusCode!, body }));
+            });
+            req.on('error', reject);
+            req.end();
+          });
+          expect(answer).toEqual({ status: 400, body: '{"error":"the request target must be a path"}' });
+        },
+        () => {
+          authorizeCalls++;
+          return true; // a key check that would let anything through: the target is refused before it
+        },
+      );
+      expect(authorizeCalls).toBe(0);
+    },
+  );
+
   it('answers 503 with Retry-After and a message while the part is down', async () => {
     await withDoor(
       () => null,

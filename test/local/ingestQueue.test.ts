@@ -151,4 +151,27 @@ describe('IngestQueue', () => {
     for (let i = 1; i < same.length; i++) expect(same[i]!.start).toBeGreaterThanOrEqual(same[i - 1]!.end);
     expect(maxActive()).toBe(3);
   });
+
+  it('prints a dead letter it cannot record and goes on with the other messages', async () => {
+    const lines: string[] = [];
+    const delivered: string[] = [];
+    const queue = new IngestQueue({
+      invoke: async (event) => {
+        delivered.push(...event.Records.map(keyOf));
+        return failing(event, ['poison']);
+      },
+      onDeadLetter: () => Promise.reject(new Error('ENOSPC: no space left on device')),
+      log: (line) => lines.push(line),
+      visibilityTimeoutsMs: [1],
+      batchWindowMs: 0,
+      maxReceiveCount: 1,
+    });
+    queue.send(notification('poison'));
+    queue.send(notification('fine'));
+    await queue.idle();
+    expect(delivered.sort()).toEqual(['fine', 'poison']);
+    expect(lines.some((l) => l.includes('could not record the dead letter (ENOSPC') && l.includes('poison'))).toBe(
+      true,
+    );
+  });
 });

@@ -446,3 +446,34 @@ describe('syncDocuments: a newer upload racing the batch', () => {
     expect((result as { error: Error }).error.name).toBe('DocumentChangedError');
   });
 });
+
+describe('syncDocuments: bounds', () => {
+  it('commits as it goes once maxPendingChunks wait, and still reports every document', async () => {
+    const ctx = setup();
+    const names = ['docs/1.txt', 'docs/2.txt', 'docs/3.txt'];
+    const reader = new FakeDocuments(Object.fromEntries(names.map((n) => [n, bytesOf(TEXT)])));
+    const results = await syncDocuments(names, reader, ctx.deps, { maxPendingChunks: 4 });
+    expect(results).toEqual(names.map((source) => ({ source, action: 'indexed', chunks: 3 })));
+    // 3 chunks each: the second document makes 6 ≥ 4 and flushes; the third commits at the end.
+    expect(ctx.store.commits.map((c) => c.map((w) => w.source))).toEqual([
+      ['docs/1.txt', 'docs/2.txt'],
+      ['docs/3.txt'],
+    ]);
+    expect([...ctx.store.sources.values()].map((v) => v.chunks.length)).toEqual([3, 3, 3]);
+  });
+
+  it('starts no document once out of time: those fail with a DeadlineError, the ones done are committed', async () => {
+    const ctx = setup();
+    const names = ['docs/1.txt', 'docs/2.txt', 'docs/3.txt'];
+    const reader = new FakeDocuments(Object.fromEntries(names.map((n) => [n, bytesOf(`Text of ${n}.`)])));
+    let asked = 0;
+    const results = await syncDocuments(names, reader, ctx.deps, { outOfTime: () => ++asked > 1 });
+    expect(results[0]).toEqual({ source: 'docs/1.txt', action: 'indexed', chunks: 1 });
+    for (const r of results.slice(1)) {
+      expect(r).toMatchObject({ action: 'failed' });
+      expect((r as { error: Error }).error.name).toBe('DeadlineError');
+    }
+    expect(reader.reads).toEqual(['docs/1.txt']);
+    expect([...ctx.store.sources.keys()]).toEqual(['docs/1.txt']);
+  });
+});

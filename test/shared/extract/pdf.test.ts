@@ -71,3 +71,23 @@ describe('extractText: PDF', () => {
     expect(texts.map((t) => t.text)).toEqual(['Document 0', 'Document 1', 'Document 2', 'Document 3', 'Document 4']);
   });
 });
+
+describe('extractText: PDF bounds', () => {
+  it('skips a small PDF cut before its %%EOF marker', async () => {
+    const pdf = makePdf([['Short.']]);
+    const cut = pdf.subarray(0, pdf.lastIndexOf('%%EOF'));
+    expect(cut.byteLength).toBeLessThan(1024);
+    await expect(extractText('docs/cut.pdf', cut, RULES)).rejects.toMatchObject({
+      name: 'UnsupportedDocumentError',
+      message: 'PDF is truncated (no %%EOF marker at its end)',
+    });
+  });
+
+  it('stops on one page whose text alone passes the character limit', async () => {
+    const pdf = makePdf([Array.from({ length: 40 }, (_, i) => `Line ${i} of a page that goes on and on.`)]);
+    await expect(extractText('docs/long-page.pdf', pdf, { ...RULES, maxChars: 500 })).rejects.toMatchObject({
+      name: 'UnsupportedDocumentError',
+      message: expect.stringContaining('the limit is 500 (MAX_EXTRACTED_CHARS)'),
+    });
+  });
+});
