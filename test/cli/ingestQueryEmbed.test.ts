@@ -48,7 +48,9 @@ describe('npm run ingest and npm run query', () => {
 
     const ingest = cli('ingest', [docs, '--db', db]);
     expect(ingest.status).toBe(0);
-    expect(ingest.stdout).toMatch(/3 document\(s\) in [\d.]+ s: 2 indexed \(\d+ chunks\), 0 unchanged, 0 deleted, 1 skipped, 0 failed/);
+    expect(ingest.stdout).toMatch(
+      /3 document\(s\) in [\d.]+ s: 2 indexed \(\d+ chunks\), 0 unchanged, 0 deleted, 1 skipped, 0 failed/,
+    );
     expect(ingest.stdout).toMatch(/skipped .*image\.png: unsupported file type "\.png"/);
 
     const again = cli('ingest', [docs, '--db', db]);
@@ -108,7 +110,9 @@ describe('npm run ingest -- --reconcile', () => {
       await put('other/outside.txt', 'Not under the reconciled prefix.');
       const first = await cliAsync('ingest', ['--reconcile', 's3://documents/docs/'], env);
       expect(first.status).toBe(0);
-      expect(first.stdout).toMatch(/2 document\(s\) in [\d.]+ s: 2 indexed \(2 chunks\), 0 unchanged, 0 deleted, 0 skipped, 0 failed/);
+      expect(first.stdout).toMatch(
+        /2 document\(s\) in [\d.]+ s: 2 indexed \(2 chunks\), 0 unchanged, 0 deleted, 0 skipped, 0 failed/,
+      );
 
       // Events lost: one object deleted, one added, one unchanged.
       await client.send(new DeleteObjectCommand({ Bucket: 'documents', Key: 'docs/removed.txt' }));
