@@ -67,6 +67,12 @@ export const QueryRequestSchema = z
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 
 /** The query API's answer, as a schema (the OpenAPI document and its tests check answers against it). */
+/** Where a chunk sits in its document: character offsets in the extracted text, and PDF pages (null: unknown). */
+const CitationFields = {
+  offsets: z.object({ start: z.number().int().min(0), end: z.number().int().min(0) }).nullable(),
+  pages: z.object({ first: z.number().int().min(1), last: z.number().int().min(1) }).nullable(),
+};
+
 export const QueryResponseSchema = z.object({
   results: z.array(
     z.object({
@@ -78,6 +84,7 @@ export const QueryResponseSchema = z.object({
       relevanceScore: z.number().min(0).max(1).nullable(),
       retrievalRank: z.number().int().min(1),
       retrievalScore: z.number(),
+      ...CitationFields,
     }),
   ),
   reranked: z.boolean(),
@@ -91,6 +98,7 @@ export const QueryResponseSchema = z.object({
         chunk: z.number().int(),
         retrievalRank: z.number().int().min(1),
         retrievalScore: z.number(),
+        ...CitationFields,
         rerankRank: z.number().int().min(1).nullable(),
       }),
     )
@@ -113,6 +121,10 @@ export interface QueryResult {
   retrievalRank: number;
   /** First-stage similarity (higher is better; cosine similarity, dot product, or negative L2 distance). */
   retrievalScore: number;
+  /** `extractedText.slice(start, end)` is `text`, for linking to the passage; null when unknown (older chunks). */
+  offsets: { start: number; end: number } | null;
+  /** First and last page of the chunk (PDFs); null for formats without pages. */
+  pages: { first: number; last: number } | null;
 }
 
 /** One first-stage candidate (`"candidates": true`): where retrieval put it and where the cross-encoder did. */
@@ -126,6 +138,8 @@ export interface QueryCandidate {
   retrievalScore: number;
   /** 1-based rank among all candidates by rerank score, before minRelevance and group; null when not reranked. */
   rerankRank: number | null;
+  offsets: QueryResult['offsets'];
+  pages: QueryResult['pages'];
 }
 
 export interface QueryResponse {

@@ -3,6 +3,7 @@ import { checkDocumentHeader, sha256Hex, type DocumentRules } from './document.j
 import { extractText } from './extract/index.js';
 import type { Log } from './log.js';
 import type { ChunkWriter, DocumentReader, Embedder, SourceWrite } from './ports.js';
+import { locateChunks, pagesOf } from './citations.js';
 import { chunkText, type SplitOptions } from './splitter.js';
 
 export type { DocumentReader } from './ports.js';
@@ -41,10 +42,14 @@ async function prepareText(
 ): Promise<Prepared> {
   const contentHash = sha256Hex(bytes);
   if (storedHash === contentHash) return { source, action: 'unchanged' };
-  const { text } = await extractText(source, bytes, deps.rules);
-  const texts = await chunkText(text, deps.split);
+  const { text: extracted, pages } = await extractText(source, bytes, deps.rules);
+  const texts = await chunkText(extracted, deps.split);
   const vectors = await deps.embedder.embedDocuments(texts);
-  const chunks = texts.map((text, i) => ({ text, vector: vectors[i]! }));
+  const spans = locateChunks(extracted, texts);
+  const chunks = texts.map((text, i) => {
+    const offsets = spans[i]!;
+    return { text, vector: vectors[i]!, offsets, pages: offsets ? pagesOf(offsets, pages) : null };
+  });
   return { write: { source, contentHash, chunks }, action: 'indexed', chunks: chunks.length };
 }
 
@@ -121,8 +126,8 @@ export async function indexDocument(source: string, bytes: Uint8Array, deps: Ing
 
 export interface SyncOptions {
   /**
-   * Asked before each document is read: true when there is no time left to index another one (a Lambda near its
-   * timeout). The documents not started are `failed` with a DeadlineError, so their messages come back, and the
+   * Asked before each document after the first is read: true when there is no time left to index another one (a
+   * Lambda near its timeout). The documents not started are `failed` with a DeadlineError, so their messages come back, and the
    * ones done are committed and checked as usual.
    */
   outOfTime?: () => boolean;
@@ -170,7 +175,8 @@ export async function syncDocuments(
       prepared.push(skip(name, refusal));
       continue;
     }
-    if (options.outOfTime?.()) {
+    // The first document always starts, so a batch makes progress whatever time it was given.
+    if (prepared.some((p) => p.action !== 'skipped') && options.outOfTime?.()) {
       const error = new DeadlineError('not started: the batch ran out of time; its message is retried');
       prepared.push({ source: name, action: 'failed', error });
       continue;

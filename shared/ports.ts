@@ -17,12 +17,20 @@ export interface Embedder {
   embedDocuments(texts: string[]): Promise<number[][]>;
 }
 
-export interface ChunkInput {
+/** Where a chunk came from in its document, for citations: character offsets in the extracted text, PDF pages. */
+export interface ChunkCitation {
+  /** `extractedText.slice(start, end)` is the chunk; null when it could not be located. */
+  offsets: { start: number; end: number } | null;
+  /** First and last page the chunk touches (PDFs); null for formats without pages. */
+  pages: { first: number; last: number } | null;
+}
+
+export interface ChunkInput extends Partial<ChunkCitation> {
   text: string;
   vector: number[];
 }
 
-export interface SearchHit {
+export interface SearchHit extends Partial<ChunkCitation> {
   id: string;
   text: string;
   source: string;

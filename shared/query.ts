@@ -33,8 +33,12 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
     relevanceScore: score === null ? null : sigmoid(score),
     retrievalRank,
     retrievalScore: hit.score,
+    ...citationOf(hit),
   };
 }
+
+/** A hit's citation; hits from stores without one read as unknown. */
+const citationOf = (hit: SearchHit) => ({ offsets: hit.offsets ?? null, pages: hit.pages ?? null });
 
 /** The first result of each source, in order: ranked lists keep each source's best chunk. */
 function bestPerSource(results: QueryResult[]): QueryResult[] {
@@ -53,6 +57,7 @@ function candidatesOf(hits: SearchHit[], rerankOrder: number[] | null): QueryCan
     retrievalRank: i + 1,
     retrievalScore: hit.score,
     rerankRank: rerankRank.get(i) ?? null,
+    ...citationOf(hit),
   }));
 }
 

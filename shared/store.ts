@@ -38,7 +38,27 @@ interface Row {
   source_id: string;
   chunk: number;
   content_hash: string;
+  char_start: number | null;
+  char_end: number | null;
+  page_first: number | null;
+  page_last: number | null;
   _distance?: number;
+}
+
+/** Citation columns, nullable: added to tables made before them (their rows read as unknown). */
+const CITATION_COLUMNS = ['char_start', 'char_end', 'page_first', 'page_last'] as const;
+
+/** The columns every search returns. */
+const HIT_COLUMNS = ['id', 'text', 'source', 'chunk', ...CITATION_COLUMNS];
+
+/** A row's citation: its offsets in the extracted text and its pages (null where unknown). */
+function citationOf(row: Row): Pick<SearchHit, 'offsets' | 'pages'> {
+  const number = (value: number | null | undefined) => (value === null || value === undefined ? null : Number(value));
+  const [start, end, first, last] = [row.char_start, row.char_end, row.page_first, row.page_last].map(number);
+  return {
+    offsets: start === null || end === null ? null : { start, end },
+    pages: first === null || last === null ? null : { first, last },
+  };
 }
 
 /**
@@ -106,6 +126,10 @@ function chunkRows(source: string, contentHash: string, chunks: ChunkInput[]) {
     source_id: sourceId,
     chunk,
     content_hash: contentHash,
+    char_start: c.offsets?.start ?? null,
+    char_end: c.offsets?.end ?? null,
+    page_first: c.pages?.first ?? null,
+    page_last: c.pages?.last ?? null,
   }));
 }
 
@@ -119,6 +143,7 @@ function tableSchema(dimension: number, embeddingModel: string, metric: Metric):
       new Field('source_id', new Utf8(), false),
       new Field('chunk', new Int32(), false),
       new Field('content_hash', new Utf8(), false),
+      ...CITATION_COLUMNS.map((name) => new Field(name, new Int32(), true)),
     ],
     new Map([
       ['embedding_model', embeddingModel],
@@ -169,6 +194,22 @@ function checkCompatible(
       `table "${name}" holds ${problems.join('; ')}. Use the table's settings, another VECTOR_TABLE, or re-ingest.`,
     );
   }
+}
+
+/**
+ * A table made before the citation columns gets them, empty (null: unknown), in one schema change; its chunks
+ * gain offsets and pages when their documents are next indexed. Another writer may add them first.
+ */
+async function withCitationColumns(table: lancedb.Table, schema: Schema): Promise<Schema> {
+  const missing = CITATION_COLUMNS.filter((name) => !schema.fields.some((f) => f.name === name));
+  if (missing.length === 0) return schema;
+  await table
+    .addColumns(missing.map((name) => ({ name, valueSql: 'CAST(NULL AS INT)' })))
+    .catch(async (error: unknown) => {
+      const now = await table.schema();
+      if (!missing.every((name) => now.fields.some((f) => f.name === name))) throw error;
+    });
+  return table.schema();
 }
 
 const COMMIT_RETRIES = 8;
@@ -296,7 +337,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     });
     const existing = await table.schema();
     checkCompatible(name, existing, options, typeof options.dimension === 'number' ? options.dimension : createdWith);
-    return new LanceStore(table, existing, options.metric);
+    return new LanceStore(table, await withCitationColumns(table, existing), options.metric);
   }
 
   /** Opens an existing table without knowing its model's dimension (maintenance); null when there is none. */
@@ -408,7 +449,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     let query = this.#table
       .vectorSearch(vector)
       .distanceType(this.#metric)
-      .select(['id', 'text', 'source', 'chunk', '_distance'])
+      .select([...HIT_COLUMNS, '_distance'])
       .limit(options.limit);
     if (options.source !== undefined) query = query.where(sourcePredicate(options.source));
     const rows = (await readOrUnavailable(() => query.toArray())) as Row[];
@@ -418,6 +459,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
       source: r.source,
       chunk: Number(r.chunk),
       score: similarity(this.#metric, r._distance ?? 0),
+      ...citationOf(r),
     }));
   }
 
@@ -425,11 +467,18 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     let search = this.#table
       .query()
       .fullTextSearch(query, { columns: 'text' })
-      .select(['id', 'text', 'source', 'chunk', '_score'])
+      .select([...HIT_COLUMNS, '_score'])
       .limit(options.limit);
     if (options.source !== undefined) search = search.where(sourcePredicate(options.source));
     const rows = (await readOrUnavailable(() => search.toArray())) as (Row & { _score: number })[];
-    return rows.map((r) => ({ id: r.id, text: r.text, source: r.source, chunk: Number(r.chunk), score: r._score }));
+    return rows.map((r) => ({
+      id: r.id,
+      text: r.text,
+      source: r.source,
+      chunk: Number(r.chunk),
+      score: r._score,
+      ...citationOf(r),
+    }));
   }
 
   /**

@@ -39,8 +39,11 @@ export function fixtureEnv(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
-/** A Lambda context: the one part of AWS the handlers see that cannot exist here. */
-export function lambdaContext(functionName = 'test'): import('aws-lambda').Context {
+/**
+ * A Lambda context: the one part of AWS the handlers see that cannot exist here. `remainingMs`: the time left
+ * (the ingest function's 900 s timeout unless a test says otherwise).
+ */
+export function lambdaContext(functionName = 'test', remainingMs = 900_000): import('aws-lambda').Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -50,7 +53,7 @@ export function lambdaContext(functionName = 'test'): import('aws-lambda').Conte
     awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

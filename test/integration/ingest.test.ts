@@ -287,6 +287,20 @@ describe('ingest handler: SQS batches (S3 → queue → function)', () => {
   });
 });
 
+describe('ingest handler: time left', () => {
+  it('indexes what fits in the time left and returns the other messages to the queue', async () => {
+    const notifications: S3EventNotification[] = [];
+    for (const key of ['docs/late-1.txt', 'docs/late-2.txt', 'docs/late-3.txt']) {
+      notifications.push(await change(key, `Text of ${key}.`));
+    }
+    // Less than the reserve left: the first document still runs, the others wait for their next receive.
+    const response = await handler(sqsBatch(notifications), lambdaContext('ingest', 60_000));
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-2' }] });
+    expect(await storedChunks('docs/late-1.txt')).toEqual(['Text of docs/late-1.txt.']);
+    expect(await storedChunks('docs/late-2.txt')).toEqual([]);
+  });
+});
+
 describe('ingest handler: PDF, HTML and Word documents, and the bad-file matrix', () => {
   const lines = (topic: string) =>
     Array.from({ length: 12 }, (_, i) => `Line ${i + 1} about ${topic}: the plan invests in roads and ports.`);
@@ -332,7 +346,29 @@ describe('ingest handler: PDF, HTML and Word documents, and the bad-file matrix'
       const expected = await chunksOf(text);
       expect(expected.length).toBeGreaterThan(1);
       expect(await storedChunks(key)).toEqual(expected);
+      // Citations: each chunk's offsets point at itself in the extracted text.
+      const hits = await store.search(new Array<number>(dimension).fill(0.1), { limit: 1000, source: key });
+      for (const hit of hits) expect(text.slice(hit.offsets!.start, hit.offsets!.end)).toBe(hit.text);
     }
+    // PDF pages: page 1's text ends where the first page's lines do; page 2 starts two characters later.
+    const pageOneEnd = pdfPages[0]!.join('\n').length;
+    const pdfHits = await store.search(new Array<number>(dimension).fill(0.1), {
+      limit: 1000,
+      source: 'docs/formats/report.pdf',
+    });
+    for (const { offsets, pages } of pdfHits) {
+      expect(pages).toEqual({
+        first: offsets!.start < pageOneEnd ? 1 : 2,
+        last: offsets!.end > pageOneEnd + 2 ? 2 : 1,
+      });
+    }
+    // The splitter breaks at the blank line between the pages, so each chunk is on one of them, both occur.
+    expect(new Set(pdfHits.map((h) => h.pages!.first))).toEqual(new Set([1, 2]));
+    // Formats without pages have none.
+    expect(
+      (await store.search(new Array<number>(dimension).fill(0.1), { limit: 5, source: 'docs/formats/page.html' }))[0]!
+        .pages,
+    ).toBeNull();
   });
 
   it('skips every file of the bad-file matrix with its reason, the index otherwise unchanged, the function alive', async () => {

@@ -108,6 +108,12 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     const direct = await encoder.score(body.results.map((r) => ['What is the plan for the economy?', r.text]));
     direct.forEach((s, i) => expect(Math.abs(s - scores[i]!)).toBeLessThan(1e-4));
     expect(Object.keys(body.timings).sort()).toEqual(['embed', 'rerank', 'search', 'total']);
+    // Citations: the offsets point at the chunk in the document's text; a text file has no pages.
+    for (const r of body.results) {
+      const text = r.source === 'state_of_the_union.txt' ? sample : 'The economy plan is in another file too.';
+      expect(text.slice(r.offsets!.start, r.offsets!.end)).toBe(r.text);
+      expect(r.pages).toBeNull();
+    }
   });
 
   it('honours k and topN: reranks the top k retrieved and returns topN of them', async () => {

@@ -36,7 +36,16 @@ describe('QueryResponseSchema: candidates', () => {
     reranked: true,
     timings: { embed: 1, search: 2, rerank: 3, total: 6 },
   };
-  const candidate = { id: 'a', text: 't', source: 's', chunk: 0, retrievalRank: 1, retrievalScore: 0.5 };
+  const candidate = {
+    id: 'a',
+    text: 't',
+    source: 's',
+    chunk: 0,
+    retrievalRank: 1,
+    retrievalScore: 0.5,
+    offsets: null,
+    pages: null,
+  };
 
   it('accepts an answer with or without candidates, a candidate unranked (null) or ranked from 1', () => {
     expect(QueryResponseSchema.safeParse(answer).success).toBe(true);

@@ -140,6 +140,15 @@ const PARAGRAPHS = [
   'Third paragraph about bridges.',
 ];
 const TEXT = PARAGRAPHS.join('\n\n');
+/**
+ * The chunks TEXT is indexed as: each paragraph, its vector from FakeEmbedder, and its place in TEXT (the paragraphs'
+ * lengths, 34, 28 and 30, plus the two-character breaks between them); text has no pages.
+ */
+const PARAGRAPH_CHUNKS = [
+  { text: PARAGRAPHS[0], vector: [34, 0], offsets: { start: 0, end: 34 }, pages: null },
+  { text: PARAGRAPHS[1], vector: [28, 1], offsets: { start: 36, end: 64 }, pages: null },
+  { text: PARAGRAPHS[2], vector: [30, 2], offsets: { start: 66, end: 96 }, pages: null },
+];
 const bytesOf = (text: string) => new TextEncoder().encode(text);
 
 function setup() {
@@ -174,7 +183,7 @@ describe('syncDocument: indexing', () => {
       {
         source: 'docs/new.txt',
         contentHash: sha256Hex(bytes),
-        chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
+        chunks: PARAGRAPH_CHUNKS,
       },
     ]);
     expect(ctx.store.indexCalls).toBe(1);
@@ -204,7 +213,7 @@ describe('syncDocument: indexing', () => {
     expect(outcome).toEqual({ source: 'docs/changed.txt', action: 'indexed', chunks: 1 });
     expect(ctx.store.sources.get('docs/changed.txt')).toEqual({
       hash: sha256Hex(bytes),
-      chunks: [{ text: 'New text.', vector: [9, 0] }],
+      chunks: [{ text: 'New text.', vector: [9, 0], offsets: { start: 0, end: 9 }, pages: null }],
     });
   });
 
@@ -309,7 +318,7 @@ describe('indexDocument', () => {
     });
     expect(ctx.store.sources.get('notes.md')).toEqual({
       hash: sha256Hex(bytes),
-      chunks: PARAGRAPHS.map((text, i) => ({ text, vector: [text.length, i] })),
+      chunks: PARAGRAPH_CHUNKS,
     });
     expect(ctx.store.indexCalls).toBe(1);
   });
@@ -466,8 +475,8 @@ describe('syncDocuments: bounds', () => {
     const ctx = setup();
     const names = ['docs/1.txt', 'docs/2.txt', 'docs/3.txt'];
     const reader = new FakeDocuments(Object.fromEntries(names.map((n) => [n, bytesOf(`Text of ${n}.`)])));
-    let asked = 0;
-    const results = await syncDocuments(names, reader, ctx.deps, { outOfTime: () => ++asked > 1 });
+    // Out of time from the start: the first document still runs (a batch always makes progress), no other does.
+    const results = await syncDocuments(names, reader, ctx.deps, { outOfTime: () => true });
     expect(results[0]).toEqual({ source: 'docs/1.txt', action: 'indexed', chunks: 1 });
     for (const r of results.slice(1)) {
       expect(r).toMatchObject({ action: 'failed' });

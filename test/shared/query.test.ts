@@ -127,6 +127,8 @@ describe('answerQuery: reranking', () => {
         relevanceScore: 1 / (1 + Math.exp(-3)),
         retrievalRank: 2,
         retrievalScore: 0.99,
+        offsets: null,
+        pages: null,
       },
       {
         id: 'id4',
@@ -137,6 +139,8 @@ describe('answerQuery: reranking', () => {
         relevanceScore: 1 / (1 + Math.exp(-2)),
         retrievalRank: 4,
         retrievalScore: 0.97,
+        offsets: null,
+        pages: null,
       },
       {
         id: 'id5',
@@ -147,6 +151,8 @@ describe('answerQuery: reranking', () => {
         relevanceScore: 1 / (1 + Math.exp(-0.5)),
         retrievalRank: 5,
         retrievalScore: 0.96,
+        offsets: null,
+        pages: null,
       },
     ]);
     // Every retrieved chunk was scored against the query, in one call.
@@ -173,6 +179,8 @@ describe('answerQuery: reranking', () => {
         relevanceScore: null,
         retrievalRank: 1,
         retrievalScore: 1,
+        offsets: null,
+        pages: null,
       },
       {
         id: 'id2',
@@ -183,6 +191,8 @@ describe('answerQuery: reranking', () => {
         relevanceScore: null,
         retrievalRank: 2,
         retrievalScore: 0.99,
+        offsets: null,
+        pages: null,
       },
       {
         id: 'id3',
@@ -193,6 +203,8 @@ describe('answerQuery: reranking', () => {
         relevanceScore: null,
         retrievalRank: 3,
         retrievalScore: 0.98,
+        offsets: null,
+        pages: null,
       },
     ]);
   });
@@ -368,11 +380,61 @@ describe('answerQuery: candidates', () => {
     const { deps } = depsWith({ crossEncoder: encoder });
     const response = await answerQuery({ ...query, candidates: true, topN: 2 }, deps);
     expect(response.candidates).toEqual([
-      { id: 'id1', text: 't1', source: 'doc.txt', chunk: 0, retrievalRank: 1, retrievalScore: 1, rerankRank: 5 },
-      { id: 'id2', text: 't2', source: 'doc.txt', chunk: 1, retrievalRank: 2, retrievalScore: 0.99, rerankRank: 1 },
-      { id: 'id3', text: 't3', source: 'doc.txt', chunk: 2, retrievalRank: 3, retrievalScore: 0.98, rerankRank: 4 },
-      { id: 'id4', text: 't4', source: 'doc.txt', chunk: 3, retrievalRank: 4, retrievalScore: 0.97, rerankRank: 2 },
-      { id: 'id5', text: 't5', source: 'doc.txt', chunk: 4, retrievalRank: 5, retrievalScore: 0.96, rerankRank: 3 },
+      {
+        id: 'id1',
+        text: 't1',
+        source: 'doc.txt',
+        chunk: 0,
+        retrievalRank: 1,
+        retrievalScore: 1,
+        rerankRank: 5,
+        offsets: null,
+        pages: null,
+      },
+      {
+        id: 'id2',
+        text: 't2',
+        source: 'doc.txt',
+        chunk: 1,
+        retrievalRank: 2,
+        retrievalScore: 0.99,
+        rerankRank: 1,
+        offsets: null,
+        pages: null,
+      },
+      {
+        id: 'id3',
+        text: 't3',
+        source: 'doc.txt',
+        chunk: 2,
+        retrievalRank: 3,
+        retrievalScore: 0.98,
+        rerankRank: 4,
+        offsets: null,
+        pages: null,
+      },
+      {
+        id: 'id4',
+        text: 't4',
+        source: 'doc.txt',
+        chunk: 3,
+        retrievalRank: 4,
+        retrievalScore: 0.97,
+        rerankRank: 2,
+        offsets: null,
+        pages: null,
+      },
+      {
+        id: 'id5',
+        text: 't5',
+        source: 'doc.txt',
+        chunk: 4,
+        retrievalRank: 5,
+        retrievalScore: 0.96,
+        rerankRank: 3,
+        offsets: null,
+        pages: null,
+      },
     ]);
     expect(response.results.map((r) => r.id)).toEqual(['id2', 'id4']);
     // One rerank call: the candidates cost no extra scoring.

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import { LanceStore } from '../../shared/store.js';
 
 /** The LanceDB store on a local folder: batched commits, lookups, indexes and compaction. */
@@ -82,5 +84,58 @@ describe('LanceStore', () => {
       name: 'StoreMismatchError',
       message: expect.stringContaining('metric cosine, configured VECTOR_METRIC=dot'),
     });
+  });
+
+  it("stores each chunk's offsets and pages and returns them with every hit", async () => {
+    const { store } = await openStore();
+    const cited = [
+      { text: 'first', vector: [1, 0], offsets: { start: 0, end: 5 }, pages: { first: 1, last: 1 } },
+      { text: 'second', vector: [0, 1], offsets: { start: 4, end: 10 }, pages: { first: 1, last: 2 } },
+    ];
+    await Promise.all(store.replaceSources([{ source: 'a.pdf', contentHash: 'h', chunks: cited }]));
+    const [hit] = await store.search([0, 1], { limit: 1 });
+    expect(hit).toMatchObject({ text: 'second', offsets: { start: 4, end: 10 }, pages: { first: 1, last: 2 } });
+    await store.ensureIndexes();
+    const [byText] = await store.searchText('first', { limit: 1 });
+    expect(byText).toMatchObject({ text: 'first', offsets: { start: 0, end: 5 }, pages: { first: 1, last: 1 } });
+  });
+
+  it('adds the citation columns to a table made before them; its old chunks read as unknown', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'store-'));
+    dirs.push(dir);
+    // The table as earlier versions made it: no citation columns.
+    const db = await lancedb.connect(dir);
+    const schema = new Schema(
+      [
+        new Field('id', new Utf8(), false),
+        new Field('text', new Utf8(), false),
+        new Field('vector', new FixedSizeList(2, new Field('item', new Float32(), true)), false),
+        new Field('source', new Utf8(), false),
+        new Field('source_id', new Utf8(), false),
+        new Field('chunk', new Int32(), false),
+        new Field('content_hash', new Utf8(), false),
+      ],
+      new Map([
+        ['embedding_model', 'test-embed'],
+        ['metric', 'cosine'],
+      ]),
+    );
+    const old = await db.createEmptyTable('chunks', schema);
+    await old.add([
+      { id: 'x:0', text: 'old chunk', vector: [1, 1], source: 'old.txt', source_id: 'x', chunk: 0, content_hash: 'h' },
+    ]);
+    const { store } = await openStore('cosine', dir);
+    const [hit] = await store.search([1, 1], { limit: 1 });
+    expect(hit).toMatchObject({ text: 'old chunk', offsets: null, pages: null });
+    await Promise.all(
+      store.replaceSources([
+        {
+          source: 'new.txt',
+          contentHash: 'h',
+          chunks: [{ text: 'new', vector: [1, 0], offsets: { start: 0, end: 3 }, pages: null }],
+        },
+      ]),
+    );
+    expect((await store.search([1, 0], { limit: 1 }))[0]).toMatchObject({ text: 'new', offsets: { start: 0, end: 3 } });
   });
 });

@@ -24,7 +24,8 @@ export function movement(from, to) {
 
 function where(hit) {
   const parts = [hit.source, `chunk ${hit.chunk}`];
-  if (hit.page !== undefined && hit.page !== null) parts.push(`page ${hit.page}`);
+  const pages = hit.pages;
+  if (pages) parts.push(pages.first === pages.last ? `page ${pages.first}` : `pages ${pages.first}–${pages.last}`);
   return el('span', 'where', parts.join(' · '));
 }
 
