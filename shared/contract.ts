@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadRequestError } from './errors.js';
+import { FilterExpressionSchema } from './filters.js';
 import { RETRIEVAL_MODES } from './retrieval.js';
 
 const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
@@ -45,10 +46,15 @@ export const QueryRequestSchema = z
       ),
     k: z.number().int().min(1).max(QUERY_LIMITS.maxK).optional(),
     topN: z.number().int().min(1).max(QUERY_LIMITS.maxK).optional(),
+    /** `{"source": key}`, or a Bedrock-style expression over filterable attributes (shared/filters.ts). */
     filter: z
-      .object({ source: z.string().min(1).max(QUERY_LIMITS.maxSourceChars) })
-      .partial()
-      .strict()
+      .union([
+        z
+          .object({ source: z.string().min(1).max(QUERY_LIMITS.maxSourceChars) })
+          .partial()
+          .strict(),
+        FilterExpressionSchema,
+      ])
       .optional(),
     /** Drop reranked results whose calibrated relevance (0–1) is below this. */
     minRelevance: z.number().min(0).max(1).optional(),

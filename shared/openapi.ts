@@ -18,6 +18,7 @@ export const OPENAPI_EXAMPLES = {
     group: 'source',
     mode: 'vector',
     candidates: false,
+    filter: { startsWith: { key: 'source', value: 'docs/' } },
   },
   cohere: {
     model: 'rerank-local',

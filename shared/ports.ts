@@ -43,6 +43,8 @@ export interface SearchOptions {
   limit: number;
   /** Only chunks of this source (S3 key or file path). */
   source?: string;
+  /** Only chunks matching this predicate: compiled by shared/filters.ts (keys mapped, values quoted), never raw input. */
+  where?: string;
 }
 
 /** What the query path needs of the store: searching, nothing else. */

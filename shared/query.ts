@@ -3,6 +3,7 @@ import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import { type ChunkReader, type Embedder, type SearchHit, type Span, untraced } from './ports.js';
 import { type CrossEncoder, rerank, sigmoid } from './rerank/crossEncoder.js';
+import { searchFilterOf } from './filters.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
 
 export interface QueryDeps {
@@ -90,7 +91,7 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
     mode: request.mode ?? deps.retrieval?.mode ?? 'vector',
     rrfK: deps.retrieval?.rrfK,
     k,
-    source: request.filter?.source,
+    ...searchFilterOf(request.filter),
     span: deps.span,
   });
   const hits = retrieved.hits;

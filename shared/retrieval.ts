@@ -8,6 +8,8 @@ export interface RetrievalOptions {
   mode: RetrievalMode;
   k: number;
   source?: string;
+  /** A compiled filter predicate (shared/filters.ts). */
+  where?: string;
   /** RRF constant: each list contributes 1 / (rrfK + rank). @default 60 */
   rrfK?: number;
   /** Marks the embed and search stages in the request's trace. */
@@ -59,7 +61,7 @@ export async function retrieve(
   store: ChunkReader,
   options: RetrievalOptions,
 ): Promise<Retrieved> {
-  const search = { limit: options.k, source: options.source };
+  const search = { limit: options.k, source: options.source, where: options.where };
   const span = options.span ?? untraced;
   let embedMs = 0;
   const vectorSearch = async () => {

@@ -110,6 +110,15 @@ function sourcesPredicate(sources: string[]): string {
   return `source_id IN (${sources.map((s) => `'${sha256Hex(s)}'`).join(', ')})`;
 }
 
+/** A search's filters as one predicate: the source (by hash) and a compiled filter, both when given. */
+function predicateOf(options: SearchOptions): string | undefined {
+  const parts = [
+    ...(options.source !== undefined ? [sourcePredicate(options.source)] : []),
+    ...(options.where ? [`(${options.where})`] : []),
+  ];
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
 function similarity(metric: Metric, distance: number): number {
   // LanceDB distances: cosine = 1 - cos, dot = 1 - a·b, l2 = squared euclidean.
   return metric === 'l2' ? -distance : 1 - distance;
@@ -451,7 +460,8 @@ export class LanceStore implements ChunkReader, ChunkWriter {
       .distanceType(this.#metric)
       .select([...HIT_COLUMNS, '_distance'])
       .limit(options.limit);
-    if (options.source !== undefined) query = query.where(sourcePredicate(options.source));
+    const where = predicateOf(options);
+    if (where) query = query.where(where);
     const rows = (await readOrUnavailable(() => query.toArray())) as Row[];
     return rows.map((r) => ({
       id: r.id,
@@ -469,7 +479,8 @@ export class LanceStore implements ChunkReader, ChunkWriter {
       .fullTextSearch(query, { columns: 'text' })
       .select([...HIT_COLUMNS, '_score'])
       .limit(options.limit);
-    if (options.source !== undefined) search = search.where(sourcePredicate(options.source));
+    const where = predicateOf(options);
+    if (where) search = search.where(where);
     const rows = (await readOrUnavailable(() => search.toArray())) as (Row & { _score: number })[];
     return rows.map((r) => ({
       id: r.id,

@@ -1,6 +1,7 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
+import { compileFilter, type FilterExpression } from '../filters.js';
 import type { ChunkReader, Embedder } from '../ports.js';
 import { retrieve, type RetrievalMode } from '../retrieval.js';
 
@@ -11,13 +12,15 @@ export interface ChunkRetrieverOptions extends BaseRetrieverInput {
   k?: number;
   /** Only chunks of this source. */
   source?: string;
+  /** Only chunks matching this Bedrock-style filter (as POST /query's `filter`); a bad one throws BadRequestError. */
+  filter?: FilterExpression;
   /** First stage, as RETRIEVAL_MODE. @default 'vector' */
   mode?: RetrievalMode;
 }
 
 /**
  * LangChain retriever over this project's vector store: the first stage, as a LangChain building block.
- * Documents carry `id`, `source`, `chunk` and `retrievalScore` in metadata.
+ * Documents carry `source`, `chunk`, `retrievalScore` and the citation (`offsets`, `pages`) in metadata.
  */
 export class ChunkRetriever extends BaseRetriever {
   lc_namespace = ['rerank-pipeline', 'retrievers'];
@@ -25,6 +28,7 @@ export class ChunkRetriever extends BaseRetriever {
   readonly #store: ChunkReader;
   readonly #k: number;
   readonly #source: string | undefined;
+  readonly #where: string | undefined;
   readonly #mode: RetrievalMode;
 
   constructor(options: ChunkRetrieverOptions) {
@@ -33,6 +37,8 @@ export class ChunkRetriever extends BaseRetriever {
     this.#store = options.store;
     this.#k = options.k ?? 20;
     this.#source = options.source;
+    // Compiled once, so a bad filter fails when the retriever is made, not at its first query.
+    this.#where = options.filter === undefined ? undefined : compileFilter(options.filter);
     this.#mode = options.mode ?? 'vector';
   }
 
@@ -41,13 +47,20 @@ export class ChunkRetriever extends BaseRetriever {
       mode: this.#mode,
       k: this.#k,
       source: this.#source,
+      where: this.#where,
     });
     return hits.map(
       (hit) =>
         new Document({
           id: hit.id,
           pageContent: hit.text,
-          metadata: { source: hit.source, chunk: hit.chunk, retrievalScore: hit.score },
+          metadata: {
+            source: hit.source,
+            chunk: hit.chunk,
+            retrievalScore: hit.score,
+            offsets: hit.offsets ?? null,
+            pages: hit.pages ?? null,
+          },
         }),
     );
   }

@@ -138,6 +138,22 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     expect(body.results.map((r) => r.source)).toEqual(['other.txt']);
   });
 
+  it.each(['vector', 'fts', 'hybrid'])('applies a Bedrock-style filter in %s mode', async (mode) => {
+    const filter = {
+      orAll: [{ equals: { key: 'source', value: 'other.txt' } }, { startsWith: { key: 'source', value: 'oth' } }],
+    };
+    const res = await call(JSON.stringify({ query: 'economy plan', mode, k: 5, topN: 5, filter }));
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as QueryResponse;
+    expect(body.results.map((r) => r.source)).toEqual(['other.txt']);
+  });
+
+  it('answers 400 naming the filterable keys for a filter on an unknown key', async () => {
+    const res = await call(JSON.stringify({ query: 'economy', filter: { equals: { key: 'team', value: 'eng' } } }));
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: 'filter: unknown key "team"; filterable: source' });
+  });
+
   it('retrieves topN candidates when topN exceeds the default k and k is not given', async () => {
     // The sample document alone has ~96 chunks, more than the default k (20) and the 25 asked for.
     const res = await call(JSON.stringify({ query: 'What is the plan for the economy?', topN: 25 }));

@@ -17,12 +17,14 @@ import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
 let dir: string;
 let encoder: LocalCrossEncoder;
 let retriever: ChunkRetriever;
+let embedder: TransformersEmbedder;
+let store: LanceStore;
 
 beforeAll(async () => {
   configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
   dir = mkdtempSync(path.join(os.tmpdir(), 'lc-'));
-  const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
-  const store = await LanceStore.open({
+  embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
+  store = await LanceStore.open({
     uri: dir,
     embeddingModel: 'tiny-embed',
     dimension: embedder.dimension,
@@ -73,5 +75,30 @@ describe('CrossEncoderReranker', () => {
 
   it('returns nothing for no documents', async () => {
     expect(await new CrossEncoderReranker({ model: encoder }).compressDocuments([], 'q')).toEqual([]);
+  });
+});
+
+describe('ChunkRetriever filters and citations', () => {
+  it("keeps to a Bedrock-style filter and carries each chunk's offsets in metadata", async () => {
+    const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
+    const kept = await new ChunkRetriever({
+      embedder,
+      store,
+      k: 5,
+      filter: { startsWith: { key: 'source', value: 'sotu' } },
+    }).invoke('economy');
+    expect(kept).toHaveLength(5);
+    for (const doc of kept) {
+      const { start, end } = doc.metadata.offsets as { start: number; end: number };
+      expect(sample.slice(start, end)).toBe(doc.pageContent);
+    }
+    const none = new ChunkRetriever({ embedder, store, filter: { equals: { key: 'source', value: 'other.txt' } } });
+    expect(await none.invoke('economy')).toEqual([]);
+  });
+
+  it('refuses a filter on an unknown key when it is made', () => {
+    expect(() => new ChunkRetriever({ embedder, store, filter: { equals: { key: 'team', value: 'eng' } } })).toThrow(
+      'filter: unknown key "team"; filterable: source',
+    );
   });
 });

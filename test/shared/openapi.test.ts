@@ -29,6 +29,15 @@ describe('openApiDocument: POST /query', () => {
     expect(properties!.candidates).toMatchObject({ type: 'boolean' });
   });
 
+  it('publishes both filter forms: {"source"} and the Bedrock-style expression', () => {
+    const filter = query.requestBody.content['application/json'].schema.properties!.filter as unknown as {
+      anyOf: { type: string; description?: string; properties?: Record<string, unknown> }[];
+    };
+    expect(filter.anyOf).toHaveLength(2);
+    expect(Object.keys(filter.anyOf[0]!.properties!)).toEqual(['source']);
+    expect(filter.anyOf[1]).toMatchObject({ type: 'object', description: expect.stringContaining('andAll') });
+  });
+
   it('publishes the candidates of the answer with their retrieval and rerank ranks', () => {
     const candidates = query.responses['200']!.content['application/json'].schema.properties!.candidates!;
     expect(candidates.type).toBe('array');

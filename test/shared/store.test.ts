@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { compileFilter } from '../../shared/filters.js';
 import { LanceStore } from '../../shared/store.js';
 
 /** The LanceDB store on a local folder: batched commits, lookups, indexes and compaction. */
@@ -137,5 +138,31 @@ describe('LanceStore', () => {
       ]),
     );
     expect((await store.search([1, 0], { limit: 1 }))[0]).toMatchObject({ text: 'new', offsets: { start: 0, end: 3 } });
+  });
+
+  it('filters vector and full-text search before the limit, a quote in a value staying data', async () => {
+    const { store } = await openStore();
+    const doc = (source: string, n: number) => ({
+      source,
+      contentHash: 'h',
+      chunks: Array.from({ length: n }, (_, i) => ({ text: `bridges and ports ${source} ${i}`, vector: [1, i / 10] })),
+    });
+    await Promise.all(
+      store.replaceSources([doc('docs/eng/a.txt', 6), doc('docs/ops/b.txt', 6), doc("docs/it's.txt", 1)]),
+    );
+    await store.ensureIndexes();
+    const eng = compileFilter({ startsWith: { key: 'source', value: 'docs/eng/' } });
+    // Prefiltered: 5 of the 6 matching chunks come back, though 13 chunks compete for the limit.
+    for (const hits of [
+      await store.search([1, 0], { limit: 5, where: eng }),
+      await store.searchText('bridges', { limit: 5, where: eng }),
+    ]) {
+      expect(hits).toHaveLength(5);
+      expect(new Set(hits.map((h) => h.source))).toEqual(new Set(['docs/eng/a.txt']));
+    }
+    const quoted = compileFilter({ equals: { key: 'source', value: "docs/it's.txt" } });
+    expect((await store.search([1, 0], { limit: 5, where: quoted })).map((h) => h.source)).toEqual(["docs/it's.txt"]);
+    const injection = compileFilter({ equals: { key: 'source', value: "x' OR '1'='1" } });
+    expect(await store.search([1, 0], { limit: 5, where: injection })).toEqual([]);
   });
 });

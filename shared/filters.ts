@@ -1,0 +1,148 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { BadRequestError } from './errors.js';
+
+// The expression is recursive (z.lazy), which the OpenAPI generator cannot walk: it is described by hand below.
+extendZodWithOpenApi(z);
+
+/**
+ * Query filters as Amazon Bedrock Knowledge Bases writes them (`{"equals": {"key": "source", "value": "…"}}`,
+ * `andAll`, `orAll`, …), compiled to a LanceDB (DataFusion SQL) predicate. Keys are looked up in a table of
+ * filterable attributes and mapped to their column — never spliced — and values become SQL literals by
+ * construction (strings quoted with inner quotes doubled, numbers only when finite).
+ */
+
+/** A filterable attribute: its column and the type of its values. */
+export interface FilterField {
+  column: string;
+  type: 'string' | 'number' | 'boolean';
+}
+
+/** What a filter may name today: the document's key (metadata attributes join them with their columns). */
+export const DEFAULT_FILTER_FIELDS: Readonly<Record<string, FilterField>> = {
+  source: { column: 'source', type: 'string' },
+};
+
+/** Most conditions and nesting one filter may have (a filter is a request input: bounded like the others). */
+export const FILTER_LIMITS = { maxConditions: 50, maxDepth: 5, maxListValues: 100, maxValueChars: 1024 };
+
+const Key = z.string().min(1).max(128);
+const Scalar = z.union([z.string().max(FILTER_LIMITS.maxValueChars), z.number().finite(), z.boolean()]);
+const Condition = z.object({ key: Key, value: Scalar }).strict();
+const ListCondition = z.object({ key: Key, value: z.array(Scalar).min(1).max(FILTER_LIMITS.maxListValues) }).strict();
+
+const COMPARISONS = {
+  equals: '=',
+  notEquals: '<>',
+  greaterThan: '>',
+  greaterThanOrEquals: '>=',
+  lessThan: '<',
+  lessThanOrEquals: '<=',
+} as const;
+type Comparison = keyof typeof COMPARISONS;
+
+export type FilterExpression =
+  | { [K in Comparison]: { [P in K]: z.infer<typeof Condition> } }[Comparison]
+  | { in: z.infer<typeof ListCondition> }
+  | { notIn: z.infer<typeof ListCondition> }
+  | { startsWith: { key: string; value: string } }
+  | { andAll: FilterExpression[] }
+  | { orAll: FilterExpression[] };
+
+/** The schema of a filter expression: exactly one operator per object, `andAll`/`orAll` of at least two. */
+export const FilterExpressionSchema: z.ZodType<FilterExpression> = z
+  .lazy(() =>
+    z.union([
+      ...(Object.keys(COMPARISONS) as Comparison[]).map((op) => z.object({ [op]: Condition }).strict()),
+      z.object({ in: ListCondition }).strict(),
+      z.object({ notIn: ListCondition }).strict(),
+      z
+        .object({
+          startsWith: z.object({ key: Key, value: z.string().min(1).max(FILTER_LIMITS.maxValueChars) }).strict(),
+        })
+        .strict(),
+      z.object({ andAll: z.array(FilterExpressionSchema).min(2).max(FILTER_LIMITS.maxConditions) }).strict(),
+      z.object({ orAll: z.array(FilterExpressionSchema).min(2).max(FILTER_LIMITS.maxConditions) }).strict(),
+    ] as unknown as [z.ZodTypeAny, z.ZodTypeAny, ...z.ZodTypeAny[]]),
+  )
+  .openapi({
+    type: 'object',
+    description:
+      'A Bedrock-style filter: one operator per object. Comparisons {"equals"|"notEquals"|"greaterThan"|' +
+      '"greaterThanOrEquals"|"lessThan"|"lessThanOrEquals": {"key", "value"}}, {"in"|"notIn": {"key", "value": [...]}}, ' +
+      '{"startsWith": {"key", "value"}}, and {"andAll"|"orAll": [two or more filters]}; at most 5 levels and 50 ' +
+      'conditions. Filterable keys: source.',
+    example: {
+      andAll: [
+        { startsWith: { key: 'source', value: 'docs/eng/' } },
+        { notEquals: { key: 'source', value: 'docs/eng/old.txt' } },
+      ],
+    },
+  }) as z.ZodType<FilterExpression>;
+
+type Scalar = z.infer<typeof Scalar>;
+
+/** A value as a SQL literal of the field's type; anything else is the caller's mistake (400). */
+function literal(value: Scalar, field: FilterField, key: string): string {
+  if (field.type === 'string' && typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+  if (field.type === 'number' && typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (field.type === 'boolean' && typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  throw new BadRequestError(`filter: "${key}" takes ${field.type} values, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Compiles a filter to a predicate over `fields`' columns.
+ * @throws BadRequestError for an unknown key, a value of the wrong type, or a filter past FILTER_LIMITS.
+ */
+export function compileFilter(
+  filter: FilterExpression,
+  fields: Readonly<Record<string, FilterField>> = DEFAULT_FILTER_FIELDS,
+): string {
+  let conditions = 0;
+  const fieldOf = (key: string): FilterField => {
+    if (++conditions > FILTER_LIMITS.maxConditions) {
+      throw new BadRequestError(`filter: at most ${FILTER_LIMITS.maxConditions} conditions`);
+    }
+    if (!Object.hasOwn(fields, key)) {
+      throw new BadRequestError(`filter: unknown key "${key}"; filterable: ${Object.keys(fields).join(', ')}`);
+    }
+    return fields[key]!;
+  };
+  const compile = (node: FilterExpression, depth: number): string => {
+    if (depth > FILTER_LIMITS.maxDepth) throw new BadRequestError(`filter: at most ${FILTER_LIMITS.maxDepth} levels`);
+    const [op, arg] = Object.entries(node)[0] as [string, unknown];
+    if (op === 'andAll' || op === 'orAll') {
+      const parts = (arg as FilterExpression[]).map((child) => `(${compile(child, depth + 1)})`);
+      return parts.join(op === 'andAll' ? ' AND ' : ' OR ');
+    }
+    const { key, value } = arg as { key: string; value: Scalar | Scalar[] };
+    const field = fieldOf(key);
+    if (op === 'in' || op === 'notIn') {
+      const list = (value as Scalar[]).map((v) => literal(v, field, key)).join(', ');
+      return `${field.column} ${op === 'in' ? 'IN' : 'NOT IN'} (${list})`;
+    }
+    if (op === 'startsWith') {
+      if (field.type !== 'string') throw new BadRequestError(`filter: startsWith needs a string key, "${key}" is not`);
+      return `starts_with(${field.column}, ${literal(value as Scalar, field, key)})`;
+    }
+    const sql = COMPARISONS[op as Comparison];
+    if (sql !== '=' && sql !== '<>' && field.type !== 'number') {
+      throw new BadRequestError(`filter: ${op} needs a number key, "${key}" is not`);
+    }
+    return `${field.column} ${sql} ${literal(value as Scalar, field, key)}`;
+  };
+  return compile(filter, 1);
+}
+
+/**
+ * A request's filter as the store takes it: `{"source": key}` stays an exact-source filter (matched by hash), an
+ * expression becomes a compiled predicate.
+ */
+export function searchFilterOf(
+  filter: { source?: string } | FilterExpression | undefined,
+  fields: Readonly<Record<string, FilterField>> = DEFAULT_FILTER_FIELDS,
+): { source?: string; where?: string } {
+  if (filter === undefined) return {};
+  if ('source' in filter || Object.keys(filter).length === 0) return { source: (filter as { source?: string }).source };
+  return { where: compileFilter(filter as FilterExpression, fields) };
+}
