@@ -22,12 +22,8 @@ export async function syncInBatches(
   const batchSize = options.batchSize ?? 64;
   const results: SyncResult[] = [];
   for (let start = 0; start < names.length; start += batchSize) {
+    // Each batch compacts once fragments pile up (syncDocuments does), so queries stay fast during a long run.
     const batch = await syncDocuments(names.slice(start, start + batchSize), reader, deps);
-    if (batch.some((r) => r.action === 'indexed' || r.action === 'deleted')) {
-      await deps.store
-        .optimizeIfFragmented()
-        .catch((error: unknown) => deps.log.warn('compaction deferred', { reason: (error as Error).message }));
-    }
     results.push(...batch);
     await options.onBatch?.(batch);
   }

@@ -93,11 +93,26 @@ class BatchCommit {
     }
     if (!this.#committed && settled.some((s) => s.status === 'fulfilled')) {
       this.#committed = true;
-      // The data is safe without the indexes (searches scan what is unindexed), and maintenance creates them.
-      await this.deps.store
-        .ensureIndexes()
-        .catch((error: unknown) => this.deps.log.warn('index creation deferred', { reason: (error as Error).message }));
+      await this.#deferrable('index creation', () => this.deps.store.ensureIndexes());
     }
+  }
+
+  /**
+   * Upkeep after a commit (indexes, compaction): the data is committed and searchable without it (unindexed rows
+   * are scanned) and maintenance catches up, so a failure is logged as deferred, never the batch's failure.
+   */
+  async #deferrable(what: string, work: () => Promise<unknown>): Promise<void> {
+    await work().catch((error: unknown) =>
+      this.deps.log.warn(`${what} deferred`, { reason: (error as Error).message }),
+    );
+  }
+
+  /**
+   * After the batch's last flush, when it wrote anything: compacts once small fragments pile up (every commit adds
+   * one and every search reads them all).
+   */
+  async compact(): Promise<void> {
+    if (this.#committed) await this.#deferrable('compaction', () => this.deps.store.optimizeIfFragmented());
   }
 
   /** The result of a prepared document once flushed: its outcome, or `failed` with its commit's error. */
@@ -203,6 +218,7 @@ export async function syncDocuments(
     }
   }
   await batch.flush();
+  await batch.compact();
   return Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
 }
 

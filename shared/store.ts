@@ -359,10 +359,6 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     return LanceStore.open(options);
   }
 
-  async sourceHash(source: string): Promise<string | null> {
-    return (await this.sourceHashes([source])).get(source) ?? null;
-  }
-
   /** Content hashes of the sources that have chunks, in one query (a batch's lookups; source_id is indexed). */
   async sourceHashes(sources: string[]): Promise<Map<string, string>> {
     if (sources.length === 0) return new Map();

@@ -83,8 +83,8 @@ function recordMetrics(
 }
 
 /**
- * Syncs every document of the batch together (one hash lookup, one commit) and returns each one's result by
- * bucket and key. Compacts afterwards once fragments pile up, so queries stay fast while a bulk upload runs.
+ * Syncs every document of the batch together (one hash lookup, one commit, compaction once fragments pile up, so
+ * queries stay fast while a bulk upload runs) and returns each one's result by bucket and key.
  */
 async function syncBatch(refs: DocumentRef[], context: Context): Promise<Map<string, SyncResult>> {
   const store: LanceStore = await services.store();
@@ -113,11 +113,6 @@ async function syncBatch(refs: DocumentRef[], context: Context): Promise<Map<str
     commits: store.writeStats.commits - before.commits,
     commitRetries: store.writeStats.commitRetries - before.commitRetries,
   });
-  if (all.some((r) => r.action === 'indexed' || r.action === 'deleted')) {
-    await store
-      .optimizeIfFragmented()
-      .catch((error: unknown) => logger.warn('optimize skipped', { error: error as Error }));
-  }
   return results;
 }
 

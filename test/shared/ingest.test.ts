@@ -170,6 +170,7 @@ function expectUntouched({ store, embedder }: ReturnType<typeof setup>) {
   expect(embedder.documentCalls).toEqual([]);
   expect(store.replaced).toEqual([]);
   expect(store.indexCalls).toBe(0);
+  expect(store.compactions).toBe(0);
 }
 
 describe('syncDocument: indexing', () => {
@@ -377,6 +378,8 @@ describe('syncDocuments: a batch', () => {
       ['docs/a.txt', 'docs/b.txt', 'docs/gone.txt'],
     ]);
     expect(ctx.store.indexCalls).toBe(1);
+    // Compaction is checked once per batch that wrote, not per document.
+    expect(ctx.store.compactions).toBe(1);
   });
 
   it('syncs a name listed twice once', async () => {
