@@ -1,9 +1,10 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sqsRecord } from '../local/ingestQueue.js';
+import { documentText, loadBeir } from '../evaluation/beir.js';
 import { startLocalS3 } from '../local/s3Server.js';
 import { syncInBatches } from '../shared/bulkIngest.js';
 import { TransformersEmbedder } from '../shared/embedder.js';
@@ -32,11 +33,8 @@ interface Doc {
 
 function loadDocuments(options: GrowthBenchOptions): Doc[] {
   if (options.beir) {
-    const lines = readFileSync(path.join(options.beir, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean);
-    return lines.slice(0, options.documents).map((line) => {
-      const d = JSON.parse(line) as { _id: string; title?: string; text: string };
-      return { id: d._id, text: d.title ? `${d.title}\n\n${d.text}` : d.text };
-    });
+    const corpus = loadBeir(options.beir).corpus.slice(0, options.documents);
+    return corpus.map((d) => ({ id: d.id, text: documentText(d) }));
   }
   const words = 'inflation bridges jobs energy vaccines chips ports housing childcare taxes'.split(' ');
   return Array.from({ length: options.documents }, (_, i) => {

@@ -16,6 +16,11 @@ export interface BeirDataset {
   qrels: Map<string, Judgements>;
 }
 
+/** The text a BEIR document is indexed as: its title, when it has one, on the line before its text. */
+export function documentText(document: BeirDocument): string {
+  return document.title ? `${document.title}\n${document.text}` : document.text;
+}
+
 const DocumentSchema = z
   .object({ _id: z.string().optional(), id: z.string().optional(), title: z.string().default(''), text: z.string() })
   .refine((d) => d._id !== undefined || d.id !== undefined, 'document needs _id or id');

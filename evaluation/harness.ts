@@ -5,7 +5,7 @@ import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
 import { retrieve, type RetrievalMode } from '../shared/retrieval.js';
 import { chunkText } from '../shared/splitter.js';
 import type { LanceStore, SearchHit } from '../shared/store.js';
-import type { BeirDataset } from './beir.js';
+import { type BeirDataset, documentText } from './beir.js';
 import { percentile } from '../shared/stats.js';
 import { hasRelevant, mrrAt, ndcgAt, recallAt, trecOrder, type Scored } from './metrics.js';
 
@@ -75,7 +75,7 @@ async function ingestCorpus(dataset: BeirDataset, deps: EvalDeps, options: EvalO
     // Chunked as ingest chunks (a document within CHUNK_SIZE stays one chunk).
     const split = await Promise.all(
       documents.map((d) =>
-        chunkText(d.title ? `${d.title}\n${d.text}` : d.text, {
+        chunkText(documentText(d), {
           chunkSize: options.chunkSize,
           chunkOverlap: options.chunkOverlap,
         }),
