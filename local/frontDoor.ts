@@ -28,7 +28,13 @@ export interface FrontDoor {
   close(): Promise<void>;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+/** A JSON answer from the local stack's own routes; a response already under way is cut instead. */
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: object,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

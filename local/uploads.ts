@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { checkDocumentHeader, type DocumentRules } from '../shared/document.js';
 import { BadRequestError, UnavailableError, toErrorResponse } from '../shared/errors.js';
 import { extractText } from '../shared/extract/index.js';
+import { sendJson } from './frontDoor.js';
 
 /** Where the local stack takes uploads (the search page's upload box); a deployed API has no such route. */
 export const UPLOADS_PATH = '/local/uploads';
@@ -20,12 +21,6 @@ export interface UploadRouteOptions {
 }
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
-
-function send(res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 /** The file name of `PUT /local/uploads/<name>`: one plain name, no folders, no control characters. */
 function fileName(encoded: string): string {
@@ -84,11 +79,11 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, optio
   if (pathname === UPLOADS_PATH && req.method === 'GET') {
     req.resume();
     const { extensions, maxBytes } = options.rules;
-    return send(res, 200, { extensions, maxBytes, prefix: options.prefix });
+    return sendJson(res, 200, { extensions, maxBytes, prefix: options.prefix });
   }
   if (req.method !== 'PUT' || pathname === UPLOADS_PATH) {
     req.resume();
-    return send(res, 405, { error: `PUT ${UPLOADS_PATH}/<file name> uploads a file` }, { allow: 'GET, PUT' });
+    return sendJson(res, 405, { error: `PUT ${UPLOADS_PATH}/<file name> uploads a file` }, { allow: 'GET, PUT' });
   }
   const name = fileName(pathname.slice(UPLOADS_PATH.length + 1));
   const declared = req.headers['content-length'];
@@ -98,7 +93,7 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, optio
     throw new BadRequestError('the file has no text');
   const key = `${options.prefix}${name}`;
   await store(options, key, body);
-  send(res, 200, { source: key, bytes: body.byteLength });
+  sendJson(res, 200, { source: key, bytes: body.byteLength });
 }
 
 /**
@@ -117,7 +112,7 @@ export function uploadRoute(options: UploadRouteOptions): Route {
       if (status === 500) options.log?.(`[uploads] ${(error as Error).message}`);
       req.resume(); // a body refused before it was read is read and dropped, so the client gets the answer
       if (res.headersSent) res.destroy();
-      else send(res, status, body, headers);
+      else sendJson(res, status, body, headers);
     });
     return true;
   };
