@@ -35,6 +35,16 @@ export function isHttpEvent(event: unknown): event is HttpEvent {
   );
 }
 
+/**
+ * The claims of the JWT API Gateway's JWT authorizer verified for this request (payload 2.0), or undefined when
+ * the request came in without one (IAM, API key, or no authorizer).
+ */
+export function jwtClaimsOf(event: HttpEvent): Record<string, unknown> | undefined {
+  const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: unknown } } }).authorizer;
+  const claims = authorizer?.jwt?.claims;
+  return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : undefined;
+}
+
 /** The JSON body of an API Gateway event, size-checked and parsed. */
 export function parseHttpBody(event: HttpEvent, maxBytes = MAX_BODY_BYTES): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { documentKeyOf } from '../shared/metadata.js';
 import type { S3EventNotification } from './s3Server.js';
 
 /** How one invocation ended: the function ran (maybe failing), or it could not be reached at all. */
@@ -40,8 +41,10 @@ export interface IngestQueueOptions {
 interface Message {
   messageId: string;
   body: string;
-  /** `bucket/key` (URL-encoded as S3 sends it) of each record, for per-key ordering and logs. */
+  /** `bucket/key` (URL-encoded as S3 sends it) of each record, for logs. */
   keys: string[];
+  /** The documents the records are about (a sidecar's is its document's), for per-document ordering. */
+  documents: string[];
   sentAt: number;
   visibleAt: number;
   receiveCount: number;
@@ -54,6 +57,7 @@ function messageOf(event: S3EventNotification): Message {
     messageId: randomUUID(),
     body: JSON.stringify(event),
     keys: event.Records.map((r) => `${r.s3.bucket.name}/${r.s3.object.key}`),
+    documents: event.Records.map((r) => `${r.s3.bucket.name}/${documentKeyOf(r.s3.object.key)}`),
     sentAt: now,
     visibleAt: now,
     receiveCount: 0,
@@ -103,8 +107,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * function in batches (up to batchSize, after at most batchWindowMs), a bounded number of batches at once.
  * Messages the function reports as failed come back after a visibility timeout and, after maxReceiveCount
  * receives, go to the dead-letter queue where a user sees them. While the functions cannot be reached
- * (restarting), messages wait without counting receives. Messages for one key are never in two batches at
- * once, so two uploads of one document never race each other.
+ * (restarting), messages wait without counting receives. Messages for one document (its own key or its
+ * metadata sidecar's) are never in two batches at once, so two uploads of one document never race each other.
  */
 export class IngestQueue {
   readonly #options: Required<IngestQueueOptions>;
@@ -150,7 +154,7 @@ export class IngestQueue {
     const { batchSize, batchWindowMs, concurrency } = this.#options;
     while (this.#active < concurrency) {
       const now = Date.now();
-      const ready = this.#queue.filter((m) => m.visibleAt <= now && m.keys.every((k) => !this.#busyKeys.has(k)));
+      const ready = this.#queue.filter((m) => m.visibleAt <= now && m.documents.every((k) => !this.#busyKeys.has(k)));
       if (ready.length === 0) break;
       // A partial batch waits for the window to fill it, counted from when its oldest message became ready.
       const windowEnds = ready.reduce((t, m) => Math.min(t, Math.max(m.sentAt, m.visibleAt)), Infinity) + batchWindowMs;
@@ -163,7 +167,7 @@ export class IngestQueue {
       for (const message of ready) {
         if (batch.length === batchSize) break;
         batch.push(message);
-        for (const key of message.keys) keys.add(key);
+        for (const key of message.documents) keys.add(key);
       }
       for (const message of batch) this.#queue.splice(this.#queue.indexOf(message), 1);
       for (const key of keys) this.#busyKeys.add(key);

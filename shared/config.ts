@@ -1,3 +1,4 @@
+import type { TenancySettings } from './tenants.js';
 import { z } from 'zod';
 import { DEFAULT_MAX_EXTRACTED_CHARS } from './document.js';
 import { ConfigError } from './errors.js';
@@ -91,6 +92,18 @@ const envSchema = z.object({
   RRF_K: int(1, 1000).default(60),
   RETRIEVE_K: int(1, 100).default(20),
   TOP_N: int(1, 100).default(3),
+
+  /** Key prefix of the documents in the bucket (serverless.yml's documentsPrefix): tenants are its next segment. */
+  DOCUMENTS_PREFIX: z.string().max(512).default('docs/'),
+  /** Where a document's tenant comes from: empty, the first path segment under DOCUMENTS_PREFIX; else this attribute. */
+  TENANT_ATTRIBUTE: z
+    .string()
+    .regex(/^([A-Za-z][A-Za-z0-9_-]{0,63})?$/, 'a metadata attribute name, or empty for the path')
+    .default(''),
+  /** off: a search is scoped only when its caller has a tenant; required: every search must be (shared/tenants.ts). */
+  TENANCY: z.enum(['off', 'required']).default('off'),
+  /** The JWT claim naming the caller's tenant (Cognito custom attributes: `custom:tenant`). */
+  TENANT_CLAIM: z.string().min(1).max(128).default('tenant'),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -140,6 +153,7 @@ export interface Config {
     failurePolicy: 'error' | 'fallback';
   };
   query: { k: number; topN: number };
+  tenancy: TenancySettings;
   retrieval: { mode: RetrievalMode; rrfK: number };
 }
 
@@ -188,6 +202,12 @@ function toConfig(env: Env): Config {
       failurePolicy: env.RERANK_FAILURE_POLICY,
     },
     query: { k: env.RETRIEVE_K, topN: env.TOP_N },
+    tenancy: {
+      documentsPrefix: env.DOCUMENTS_PREFIX,
+      attribute: env.TENANT_ATTRIBUTE || null,
+      mode: env.TENANCY,
+      claim: env.TENANT_CLAIM,
+    },
     retrieval: { mode: env.RETRIEVAL_MODE, rrfK: env.RRF_K },
   };
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { BadRequestError } from './errors.js';
 import { FilterExpressionSchema } from './filters.js';
+import { type Attributes, METADATA_LIMITS } from './metadata.js';
 import { RETRIEVAL_MODES } from './retrieval.js';
+import { MAX_TENANT_CHARS } from './tenants.js';
 
 const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
 
@@ -64,6 +66,11 @@ export const QueryRequestSchema = z
     mode: z.enum(RETRIEVAL_MODES).optional(),
     /** true: the answer also lists every first-stage candidate (`candidates`), in retrieval order. */
     candidates: z.boolean().optional(),
+    /**
+     * The tenant to search (direct invokes and service callers say it here; a JWT caller's comes from its token,
+     * and a different one here is refused). See shared/tenants.ts.
+     */
+    tenant: z.string().min(1).max(MAX_TENANT_CHARS).optional(),
   })
   .strict()
   .refine((r) => r.topN === undefined || r.k === undefined || r.topN <= r.k, {
@@ -72,12 +79,19 @@ export const QueryRequestSchema = z
   });
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 
-/** The query API's answer, as a schema (the OpenAPI document and its tests check answers against it). */
-/** Where a chunk sits in its document: character offsets in the extracted text, and PDF pages (null: unknown). */
+/**
+ * Where a chunk sits in its document (character offsets in the extracted text, PDF pages; null: unknown) and the
+ * document's metadata attributes.
+ */
 const CitationFields = {
   offsets: z.object({ start: z.number().int().min(0), end: z.number().int().min(0) }).nullable(),
   pages: z.object({ first: z.number().int().min(1), last: z.number().int().min(1) }).nullable(),
+  metadata: z.record(
+    z.union([z.string(), z.number(), z.boolean(), z.array(z.string()).max(METADATA_LIMITS.maxListValues)]),
+  ),
 };
+
+/** The query API's answer, as a schema (the OpenAPI document and its tests check answers against it). */
 
 export const QueryResponseSchema = z.object({
   results: z.array(
@@ -131,6 +145,8 @@ export interface QueryResult {
   offsets: { start: number; end: number } | null;
   /** First and last page of the chunk (PDFs); null for formats without pages. */
   pages: { first: number; last: number } | null;
+  /** The document's metadata attributes (sidecar and x-amz-meta-*); {} when it has none. */
+  metadata: Attributes;
 }
 
 /** One first-stage candidate (`"candidates": true`): where retrieval put it and where the cross-encoder did. */
@@ -146,6 +162,7 @@ export interface QueryCandidate {
   rerankRank: number | null;
   offsets: QueryResult['offsets'];
   pages: QueryResult['pages'];
+  metadata: QueryResult['metadata'];
 }
 
 export interface QueryResponse {

@@ -28,6 +28,12 @@ export class BadRequestError extends AppError {
   readonly expose = true;
 }
 
+/** A request its caller may not make (a tenant other than its own). */
+export class ForbiddenError extends AppError {
+  readonly statusCode = 403;
+  readonly expose = true;
+}
+
 /** No such route or resource. */
 export class NotFoundError extends AppError {
   readonly statusCode = 404;

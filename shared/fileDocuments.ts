@@ -1,16 +1,43 @@
 import { readFile, stat } from 'node:fs/promises';
+import { UnsupportedDocumentError } from './errors.js';
+import { METADATA_LIMITS, sidecarOf } from './metadata.js';
 import type { DocumentContent, DocumentReader } from './ports.js';
 
 type FileInfo = { size: number; mtimeMs: number };
 const versionOf = (info: FileInfo) => `${info.size}:${info.mtimeMs}`;
 
-/** Reads documents from the local file system (the ingest CLI); a missing file reads as null. */
+/** A file's size and mtime, or null when it does not exist. */
+async function statOrNull(name: string): Promise<FileInfo | null> {
+  try {
+    return await stat(name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/**
+ * Reads documents from the local file system (the ingest CLI), each with its `<file>.metadata.json` sidecar when
+ * there is one; a missing file reads as null.
+ */
 export class FileDocumentReader implements DocumentReader {
   async read(name: string, checkSize: (bytes: number | undefined) => void): Promise<DocumentContent | null> {
+    const info = await statOrNull(name);
+    if (info === null) return null;
+    checkSize(info.size);
+    const sidecarInfo = await statOrNull(sidecarOf(name));
+    if (sidecarInfo && sidecarInfo.size > METADATA_LIMITS.maxSidecarBytes) {
+      throw new UnsupportedDocumentError(
+        `metadata sidecar is ${sidecarInfo.size} bytes; the limit is ${METADATA_LIMITS.maxSidecarBytes}`,
+      );
+    }
     try {
-      const info = await stat(name);
-      checkSize(info.size);
-      return { bytes: await readFile(name), version: versionOf(info) };
+      return {
+        bytes: await readFile(name),
+        version: `${versionOf(info)}|${sidecarInfo ? versionOf(sidecarInfo) : '-'}`,
+        userMetadata: {},
+        sidecar: sidecarInfo ? await readFile(sidecarOf(name)) : null,
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
@@ -18,11 +45,7 @@ export class FileDocumentReader implements DocumentReader {
   }
 
   async version(name: string): Promise<string | null> {
-    try {
-      return versionOf(await stat(name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    const [info, sidecarInfo] = await Promise.all([statOrNull(name), statOrNull(sidecarOf(name))]);
+    return info === null ? null : `${versionOf(info)}|${sidecarInfo ? versionOf(sidecarInfo) : '-'}`;
   }
 }

@@ -1,6 +1,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { BadRequestError } from './errors.js';
+import { type AttributeType, columnOf } from './metadata.js';
 
 // The expression is recursive (z.lazy), which the OpenAPI generator cannot walk: it is described by hand below.
 extendZodWithOpenApi(z);
@@ -15,13 +16,24 @@ extendZodWithOpenApi(z);
 /** A filterable attribute: its column and the type of its values. */
 export interface FilterField {
   column: string;
-  type: 'string' | 'number' | 'boolean';
+  type: AttributeType;
 }
 
-/** What a filter may name today: the document's key (metadata attributes join them with their columns). */
+/** What every filter may name: the document's key and its tenant (shared/tenants.ts). */
 export const DEFAULT_FILTER_FIELDS: Readonly<Record<string, FilterField>> = {
   source: { column: 'source', type: 'string' },
+  tenant: { column: 'tenant', type: 'string' },
 };
+
+/** The filterable keys of a table: the default ones and each metadata attribute it has a column for. */
+export function filterFieldsOf(attributeTypes: Record<string, AttributeType>): Record<string, FilterField> {
+  const fields: Record<string, FilterField> = { ...DEFAULT_FILTER_FIELDS };
+  for (const [name, type] of Object.entries(attributeTypes)) fields[name] ??= { column: columnOf(name), type };
+  return fields;
+}
+
+/** A column as SQL: quoted, since attribute names may hold `-` or capitals (shared/metadata.ts bars backticks). */
+const sqlColumn = (column: string): string => `\`${column}\``;
 
 /** Most conditions and nesting one filter may have (a filter is a request input: bounded like the others). */
 export const FILTER_LIMITS = { maxConditions: 50, maxDepth: 5, maxListValues: 100, maxValueChars: 1024 };
@@ -46,6 +58,7 @@ export type FilterExpression =
   | { in: z.infer<typeof ListCondition> }
   | { notIn: z.infer<typeof ListCondition> }
   | { startsWith: { key: string; value: string } }
+  | { listContains: { key: string; value: string } }
   | { andAll: FilterExpression[] }
   | { orAll: FilterExpression[] };
 
@@ -56,11 +69,11 @@ export const FilterExpressionSchema: z.ZodType<FilterExpression> = z
       ...(Object.keys(COMPARISONS) as Comparison[]).map((op) => z.object({ [op]: Condition }).strict()),
       z.object({ in: ListCondition }).strict(),
       z.object({ notIn: ListCondition }).strict(),
-      z
-        .object({
-          startsWith: z.object({ key: Key, value: z.string().min(1).max(FILTER_LIMITS.maxValueChars) }).strict(),
-        })
-        .strict(),
+      ...(['startsWith', 'listContains'] as const).map((op) =>
+        z
+          .object({ [op]: z.object({ key: Key, value: z.string().min(1).max(FILTER_LIMITS.maxValueChars) }).strict() })
+          .strict(),
+      ),
       z.object({ andAll: z.array(FilterExpressionSchema).min(2).max(FILTER_LIMITS.maxConditions) }).strict(),
       z.object({ orAll: z.array(FilterExpressionSchema).min(2).max(FILTER_LIMITS.maxConditions) }).strict(),
     ] as unknown as [z.ZodTypeAny, z.ZodTypeAny, ...z.ZodTypeAny[]]),
@@ -70,11 +83,14 @@ export const FilterExpressionSchema: z.ZodType<FilterExpression> = z
     description:
       'A Bedrock-style filter: one operator per object. Comparisons {"equals"|"notEquals"|"greaterThan"|' +
       '"greaterThanOrEquals"|"lessThan"|"lessThanOrEquals": {"key", "value"}}, {"in"|"notIn": {"key", "value": [...]}}, ' +
-      '{"startsWith": {"key", "value"}}, and {"andAll"|"orAll": [two or more filters]}; at most 5 levels and 50 ' +
-      'conditions. Filterable keys: source.',
+      '{"startsWith"|"listContains": {"key", "value"}}, and {"andAll"|"orAll": [two or more filters]}; at most 5 ' +
+      'levels and 50 conditions. Keys: source, tenant, and every metadata attribute of the indexed documents ' +
+      '(sidecar `<key>.metadata.json` or x-amz-meta-*). notEquals and notIn also match documents without the attribute; ' +
+      'other conditions never do.',
     example: {
       andAll: [
-        { startsWith: { key: 'source', value: 'docs/eng/' } },
+        { equals: { key: 'team', value: 'eng' } },
+        { greaterThan: { key: 'year', value: 2020 } },
         { notEquals: { key: 'source', value: 'docs/eng/old.txt' } },
       ],
     },
@@ -82,9 +98,10 @@ export const FilterExpressionSchema: z.ZodType<FilterExpression> = z
 
 type Scalar = z.infer<typeof Scalar>;
 
-/** A value as a SQL literal of the field's type; anything else is the caller's mistake (400). */
+/** A value as a SQL literal of the field's type (a list field's items are strings); else the caller's mistake (400). */
 function literal(value: Scalar, field: FilterField, key: string): string {
-  if (field.type === 'string' && typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+  const stringy = field.type === 'string' || field.type === 'string[]';
+  if (stringy && typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
   if (field.type === 'number' && typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (field.type === 'boolean' && typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   throw new BadRequestError(`filter: "${key}" takes ${field.type} values, got ${JSON.stringify(value)}`);
@@ -117,32 +134,49 @@ export function compileFilter(
     }
     const { key, value } = arg as { key: string; value: Scalar | Scalar[] };
     const field = fieldOf(key);
+    const column = sqlColumn(field.column);
+    const needs = (type: AttributeType, what: string) => {
+      if (field.type !== type)
+        throw new BadRequestError(`filter: ${op} needs ${what} key, "${key}" holds ${field.type}`);
+    };
+    if (op === 'listContains') {
+      needs('string[]', 'a list');
+      return `array_has(${column}, ${literal(value as Scalar, field, key)})`;
+    }
+    if (field.type === 'string[]') throw new BadRequestError(`filter: "${key}" is a list; use listContains`);
+    // A document without the attribute is "not equal" to any value: SQL would drop it (NULL), so say so.
     if (op === 'in' || op === 'notIn') {
       const list = (value as Scalar[]).map((v) => literal(v, field, key)).join(', ');
-      return `${field.column} ${op === 'in' ? 'IN' : 'NOT IN'} (${list})`;
+      return op === 'in' ? `${column} IN (${list})` : `(${column} IS NULL OR ${column} NOT IN (${list}))`;
     }
     if (op === 'startsWith') {
-      if (field.type !== 'string') throw new BadRequestError(`filter: startsWith needs a string key, "${key}" is not`);
-      return `starts_with(${field.column}, ${literal(value as Scalar, field, key)})`;
+      needs('string', 'a string');
+      return `starts_with(${column}, ${literal(value as Scalar, field, key)})`;
     }
     const sql = COMPARISONS[op as Comparison];
-    if (sql !== '=' && sql !== '<>' && field.type !== 'number') {
-      throw new BadRequestError(`filter: ${op} needs a number key, "${key}" is not`);
-    }
-    return `${field.column} ${sql} ${literal(value as Scalar, field, key)}`;
+    if (sql !== '=' && sql !== '<>') needs('number', 'a number');
+    const condition = `${column} ${sql} ${literal(value as Scalar, field, key)}`;
+    return sql === '<>' ? `(${column} IS NULL OR ${condition})` : condition;
   };
   return compile(filter, 1);
 }
 
 /**
- * A request's filter as the store takes it: `{"source": key}` stays an exact-source filter (matched by hash), an
- * expression becomes a compiled predicate.
+ * A request's filter as the store takes it, scoped to `tenant` when there is one: `{"source": key}` stays an
+ * exact-source filter (matched by hash), an expression becomes a compiled predicate, and the tenant's condition is
+ * ANDed to it, so no filter can reach past it.
  */
 export function searchFilterOf(
   filter: { source?: string } | FilterExpression | undefined,
   fields: Readonly<Record<string, FilterField>> = DEFAULT_FILTER_FIELDS,
+  tenant: string | null = null,
 ): { source?: string; where?: string } {
-  if (filter === undefined) return {};
-  if ('source' in filter || Object.keys(filter).length === 0) return { source: (filter as { source?: string }).source };
-  return { where: compileFilter(filter as FilterExpression, fields) };
+  const scope = tenant === null ? [] : [compileFilter({ equals: { key: 'tenant', value: tenant } })];
+  const bySource = filter !== undefined && ('source' in filter || Object.keys(filter).length === 0);
+  const expression = filter === undefined || bySource ? [] : [compileFilter(filter as FilterExpression, fields)];
+  const where = [...scope, ...expression].map((p) => `(${p})`).join(' AND ');
+  return {
+    ...(bySource ? { source: (filter as { source?: string }).source } : {}),
+    ...(where ? { where } : {}),
+  };
 }

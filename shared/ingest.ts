@@ -2,9 +2,18 @@ import { DeadlineError, DocumentChangedError, UnsupportedDocumentError } from '.
 import { checkDocumentHeader, sha256Hex, type DocumentRules } from './document.js';
 import { extractText } from './extract/index.js';
 import type { Log } from './log.js';
-import type { ChunkWriter, DocumentReader, Embedder, SourceWrite } from './ports.js';
+import {
+  type Attributes,
+  type AttributeType,
+  attributeTypeOf,
+  documentKeyOf,
+  documentMetadata,
+  metadataHash,
+} from './metadata.js';
+import type { ChunkWriter, DocumentContent, DocumentReader, Embedder, SourceWrite, StoredVersion } from './ports.js';
 import { locateChunks, pagesOf } from './citations.js';
 import { chunkText, type SplitOptions } from './splitter.js';
+import { DEFAULT_TENANCY, type TenancySettings, tenantOf } from './tenants.js';
 
 export type { DocumentReader } from './ports.js';
 
@@ -14,10 +23,13 @@ export interface IngestDeps {
   log: Log;
   rules: DocumentRules;
   split: SplitOptions;
+  /** Where each document's tenant comes from. @default DEFAULT_TENANCY */
+  tenancy?: TenancySettings;
 }
 
 export type IngestOutcome =
-  | { source: string; action: 'indexed' | 'deleted'; chunks: number }
+  /** metadata: the text was unchanged and only its metadata (or tenant) was re-applied, without re-embedding. */
+  | { source: string; action: 'indexed' | 'deleted' | 'metadata'; chunks: number }
   | { source: string; action: 'unchanged' }
   | { source: string; action: 'skipped'; reason: string };
 
@@ -31,18 +43,53 @@ export interface IngestFailure {
 export type SyncResult = IngestOutcome | IngestFailure;
 
 /** What a document needs after it was read: nothing (an outcome already), or a write of its new chunks. */
-type Prepared = IngestOutcome | { write: SourceWrite; action: 'indexed' | 'deleted'; chunks: number };
+type Prepared = IngestOutcome | { write: SourceWrite; action: 'indexed' | 'deleted' | 'metadata'; chunks: number };
 
-/** Splits and embeds new content; unchanged content (same SHA-256 as stored) needs nothing. */
-async function prepareText(
+/**
+ * A document's attributes that fit the table: one whose column (or an earlier document of the batch) holds another
+ * type is skipped with a logged reason, the others are kept and their types noted in `types`.
+ */
+function conformingAttributes(
   source: string,
-  bytes: Uint8Array,
-  storedHash: string | undefined,
+  content: DocumentContent,
+  types: Map<string, AttributeType>,
+  deps: IngestDeps,
+): Attributes {
+  const { attributes, skipped } = documentMetadata(content.userMetadata, content.sidecar);
+  for (const [name, value] of Object.entries(attributes)) {
+    const type = attributeTypeOf(value)!;
+    const known = types.get(name);
+    if (known === undefined) types.set(name, type);
+    else if (known !== type) {
+      skipped.push({ name, reason: `holds ${type}; other documents' "${name}" is ${known}` });
+      delete attributes[name];
+    }
+  }
+  for (const { name, reason } of skipped)
+    deps.log.warn('metadata attribute skipped', { source, attribute: name, reason });
+  return attributes;
+}
+
+/**
+ * Splits and embeds new content; unchanged content (same SHA-256 as stored) needs nothing, or only its new metadata
+ * (the stored chunks and vectors re-written with it: never re-embedded).
+ */
+async function prepareDocument(
+  source: string,
+  content: DocumentContent,
+  stored: StoredVersion | undefined,
+  types: Map<string, AttributeType>,
   deps: IngestDeps,
 ): Promise<Prepared> {
-  const contentHash = sha256Hex(bytes);
-  if (storedHash === contentHash) return { source, action: 'unchanged' };
-  const { text: extracted, pages } = await extractText(source, bytes, deps.rules);
+  const metadata = conformingAttributes(source, content, types, deps);
+  const tenant = tenantOf(source, metadata, deps.tenancy ?? DEFAULT_TENANCY);
+  const contentHash = sha256Hex(content.bytes);
+  if (stored?.content === contentHash) {
+    if (stored.metadata === metadataHash(metadata, tenant)) return { source, action: 'unchanged' };
+    const chunks = await deps.store.storedChunks(source);
+    return { write: { source, contentHash, chunks, metadata, tenant }, action: 'metadata', chunks: chunks.length };
+  }
+  const { text: extracted, pages } = await extractText(source, content.bytes, deps.rules);
   const texts = await chunkText(extracted, deps.split);
   const vectors = await deps.embedder.embedDocuments(texts);
   const spans = locateChunks(extracted, texts);
@@ -50,7 +97,7 @@ async function prepareText(
     const offsets = spans[i]!;
     return { text, vector: vectors[i]!, offsets, pages: offsets ? pagesOf(offsets, pages) : null };
   });
-  return { write: { source, contentHash, chunks }, action: 'indexed', chunks: chunks.length };
+  return { write: { source, contentHash, chunks, metadata, tenant }, action: 'indexed', chunks: chunks.length };
 }
 
 /** A prepared document that needs a write. */
@@ -125,12 +172,13 @@ class BatchCommit {
 }
 
 /**
- * Indexes one document's text under `source`, replacing its previous chunks in one commit. Unchanged
- * content (same SHA-256) is a no-op, so S3's at-least-once delivery never duplicates or re-embeds.
+ * Indexes one document's text under `source` (with no metadata), replacing its previous chunks in one commit.
+ * Unchanged content (same SHA-256) is a no-op, so S3's at-least-once delivery never duplicates or re-embeds.
  */
 export async function indexDocument(source: string, bytes: Uint8Array, deps: IngestDeps): Promise<IngestOutcome> {
   const stored = (await deps.store.sourceHashes([source])).get(source);
-  const prepared = await prepareText(source, bytes, stored, deps);
+  const content = { bytes, version: '', userMetadata: {}, sidecar: null };
+  const prepared = await prepareDocument(source, content, stored, new Map(), deps);
   const batch = new BatchCommit(deps);
   if ('write' in prepared) await batch.add(prepared);
   await batch.flush();
@@ -156,7 +204,8 @@ export interface SyncOptions {
  * "removed" after a re-upload must not delete them. The batch shares one hash lookup and one commit (while it
  * fits a commit's bounds), so its cost does not grow with the table. Unsupported documents are skipped with a
  * reason and the index is left as it was; a document whose read or commit fails is `failed` (retry it) and
- * the others still land. Results come in the order of the distinct names.
+ * the others still land. A metadata sidecar's name stands for its document (its metadata is re-applied). Results
+ * come in the order of the distinct document names.
  */
 export async function syncDocuments(
   names: string[],
@@ -164,7 +213,7 @@ export async function syncDocuments(
   deps: IngestDeps,
   options: SyncOptions = {},
 ): Promise<SyncResult[]> {
-  const distinct = [...new Set(names)];
+  const distinct = [...new Set(names.map(documentKeyOf))];
   const skip = (source: string, error: UnsupportedDocumentError): IngestOutcome => {
     deps.log.warn('document skipped', { source, reason: error.message });
     return { source, action: 'skipped', reason: error.message };
@@ -179,6 +228,8 @@ export async function syncDocuments(
     }
   }
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
+  /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
+  const types = new Map(Object.entries(await deps.store.attributeTypes()));
   const prepared: (Prepared | IngestFailure)[] = [];
   const batch = new BatchCommit(deps, options.maxPendingChunks);
   /** The version each document was read at (null: it was gone). */
@@ -201,7 +252,7 @@ export async function syncDocuments(
       let document: Prepared;
       if (content !== null) {
         versions.set(name, content.version);
-        document = await prepareText(name, content.bytes, stored.get(name), deps);
+        document = await prepareDocument(name, content, stored.get(name), types, deps);
       } else if (stored.has(name)) {
         versions.set(name, null);
         const chunks = await deps.store.count(name);
@@ -232,7 +283,7 @@ async function unlessChanged(
   reader: DocumentReader,
   versions: Map<string, string | null>,
 ): Promise<SyncResult> {
-  if ((result.action !== 'indexed' && result.action !== 'deleted') || !versions.has(result.source)) return result;
+  if (!['indexed', 'deleted', 'metadata'].includes(result.action) || !versions.has(result.source)) return result;
   try {
     if ((await reader.version(result.source)) === versions.get(result.source)) return result;
     const error = new DocumentChangedError('the document changed while it was indexed; it is synced again');

@@ -1,3 +1,5 @@
+import type { Attributes, AttributeType } from './metadata.js';
+
 /**
  * The ports of the pipeline: what shared code needs from models, the vector store and document sources.
  * Adapters live apart (embedder.ts: transformers.js; store.ts: LanceDB; s3Documents.ts / fileDocuments.ts;
@@ -37,6 +39,8 @@ export interface SearchHit extends Partial<ChunkCitation> {
   chunk: number;
   /** Similarity, higher is better: cosine similarity, dot product, negative L2 distance, or BM25. */
   score: number;
+  /** The document's metadata attributes (shared/metadata.ts); those it lacks are absent. */
+  metadata?: Attributes;
 }
 
 export interface SearchOptions {
@@ -47,8 +51,14 @@ export interface SearchOptions {
   where?: string;
 }
 
+/** What the store knows of its columns: the type of each metadata attribute some document has. */
+export interface AttributeSchema {
+  /** Every attribute with a column, by name (a recent column may take a second to show). */
+  attributeTypes(): Promise<Record<string, AttributeType>>;
+}
+
 /** What the query path needs of the store: searching, nothing else. */
-export interface ChunkReader {
+export interface ChunkReader extends AttributeSchema {
   search(vector: number[], options: SearchOptions): Promise<SearchHit[]>;
   /** Full-text (BM25) search over chunk text; `score` is the BM25 score. */
   searchText(query: string, options: SearchOptions): Promise<SearchHit[]>;
@@ -59,12 +69,24 @@ export interface SourceWrite {
   source: string;
   contentHash: string;
   chunks: ChunkInput[];
+  /** Attributes every chunk carries (a column each). @default {} */
+  metadata?: Attributes;
+  /** The tenant every chunk belongs to (shared/tenants.ts); null: none. @default null */
+  tenant?: string | null;
+}
+
+/** What a stored source was indexed from: its content's hash and its metadata's (null: stored before metadata). */
+export interface StoredVersion {
+  content: string;
+  metadata: string | null;
 }
 
 /** What ingestion needs of the store. */
-export interface ChunkWriter {
-  /** Content hashes of those sources that have chunks (one lookup for a whole batch). */
-  sourceHashes(sources: string[]): Promise<Map<string, string>>;
+export interface ChunkWriter extends AttributeSchema {
+  /** What each source that has chunks was indexed from (one lookup for a whole batch). */
+  sourceHashes(sources: string[]): Promise<Map<string, StoredVersion>>;
+  /** A source's stored chunks in order, vectors included: re-written with new metadata, never re-embedded. */
+  storedChunks(source: string): Promise<ChunkInput[]>;
   /**
    * Replaces each source's chunks atomically, as few commits as the batch needs (one while it fits). Each
    * promise settles with its own commit: the number of chunks now stored, or why that commit failed.
@@ -80,10 +102,17 @@ export interface ChunkWriter {
   listSources(): Promise<string[]>;
 }
 
-/** A document's bytes and what identifies this content of it (S3: the ETag; a file: its size and mtime). */
+/**
+ * A document's bytes, its metadata's raw parts, and what identifies this state of it (S3: the ETags of the object
+ * and of its sidecar; a file: their sizes and mtimes).
+ */
 export interface DocumentContent {
   bytes: Uint8Array;
   version: string;
+  /** S3 user metadata (`x-amz-meta-*` without the prefix); {} where there is none. */
+  userMetadata: Record<string, string>;
+  /** The bytes of `<name>.metadata.json`, or null when there is none. */
+  sidecar: Uint8Array | null;
 }
 
 /** Reads documents by name: an S3 bucket on AWS, the local S3 server or a folder locally. */
@@ -94,7 +123,7 @@ export interface DocumentReader {
    */
   read(name: string, checkSize: (bytes: number | undefined) => void): Promise<DocumentContent | null>;
   /**
-   * The document's version now, or null when it is gone. Ingestion asks after committing, so a newer upload that
+   * The document's version now (its sidecar's included), or null when it is gone. Ingestion asks after committing, so a newer upload that
    * raced the commit (two batches holding one key at once) is caught and synced again.
    */
   version(name: string): Promise<string | null>;

@@ -3,7 +3,7 @@ import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import { type ChunkReader, type Embedder, type SearchHit, type Span, untraced } from './ports.js';
 import { type CrossEncoder, rerank, sigmoid } from './rerank/crossEncoder.js';
-import { searchFilterOf } from './filters.js';
+import { DEFAULT_FILTER_FIELDS, filterFieldsOf, searchFilterOf } from './filters.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
 
 export interface QueryDeps {
@@ -38,8 +38,12 @@ function toResult(hit: SearchHit, retrievalRank: number, score: number | null): 
   };
 }
 
-/** A hit's citation; hits from stores without one read as unknown. */
-const citationOf = (hit: SearchHit) => ({ offsets: hit.offsets ?? null, pages: hit.pages ?? null });
+/** A hit's citation and metadata; hits from stores without them read as unknown and none. */
+const citationOf = (hit: SearchHit) => ({
+  offsets: hit.offsets ?? null,
+  pages: hit.pages ?? null,
+  metadata: hit.metadata ?? {},
+});
 
 /** The first result of each source, in order: ranked lists keep each source's best chunk. */
 function bestPerSource(results: QueryResult[]): QueryResult[] {
@@ -87,11 +91,16 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
   const k = request.k ?? Math.max(deps.defaults.k, request.topN ?? 0);
   const topN = Math.min(request.topN ?? deps.defaults.topN, k);
   const t0 = performance.now();
+  // Metadata keys are the table's attribute columns; only an expression filter needs to know them.
+  const expression =
+    request.filter !== undefined && !('source' in request.filter) && Object.keys(request.filter).length > 0;
+  const fields = expression ? filterFieldsOf(await deps.store.attributeTypes()) : DEFAULT_FILTER_FIELDS;
   const retrieved = await retrieve(request.query, deps.embedder, deps.store, {
     mode: request.mode ?? deps.retrieval?.mode ?? 'vector',
     rrfK: deps.retrieval?.rrfK,
     k,
-    ...searchFilterOf(request.filter),
+    // The request's tenant is its scope: the query function sets it from the caller (shared/tenants.ts).
+    ...searchFilterOf(request.filter, fields, request.tenant ?? null),
     span: deps.span,
   });
   const hits = retrieved.hits;

@@ -6,7 +6,17 @@ import {
   NotFound,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { UnsupportedDocumentError } from './errors.js';
+import { METADATA_LIMITS, sidecarOf } from './metadata.js';
 import type { DocumentContent, DocumentReader } from './ports.js';
+
+const isMissing = (error: unknown, name: 'NoSuchKey' | 'NotFound') =>
+  (name === 'NoSuchKey' ? error instanceof NoSuchKey : error instanceof NotFound) ||
+  (error as { name?: string }).name === name;
+
+/** A document's version: its ETag and its sidecar's (`-`: none), so a sidecar change is a new version too. */
+const versionOf = (document: string | undefined, sidecar: string | null | undefined) =>
+  `${document ?? ''}|${sidecar ?? '-'}`;
 
 export interface S3ClientSettings {
   region: string;
@@ -26,7 +36,10 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
   });
 }
 
-/** Reads documents from one bucket; a missing key reads as null (the object was deleted). */
+/**
+ * Reads documents from one bucket with their metadata (user metadata and the `<key>.metadata.json` sidecar); a
+ * missing key reads as null (the object was deleted).
+ */
 export class S3DocumentReader implements DocumentReader {
   readonly #client: S3Client;
   readonly #bucket: string;
@@ -47,21 +60,49 @@ export class S3DocumentReader implements DocumentReader {
         throw error;
       }
       const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
-      // The ETag of exactly the bytes read: one response, so no newer upload can come between them.
+      const sidecar = await this.#sidecar(name);
+      // The ETag of exactly the bytes read (one response), then the sidecar's: ingestion checks both after it commits.
+      return {
+        bytes,
+        version: versionOf(response.ETag, sidecar?.version),
+        userMetadata: response.Metadata ?? {},
+        sidecar: sidecar?.bytes ?? null,
+      };
+    } catch (error) {
+      if (isMissing(error, 'NoSuchKey')) return null;
+      throw error;
+    }
+  }
+
+  /** The document's sidecar, or null; one too large is refused before its body is read. */
+  async #sidecar(name: string): Promise<{ bytes: Uint8Array; version: string } | null> {
+    try {
+      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: sidecarOf(name) }));
+      if ((response.ContentLength ?? 0) > METADATA_LIMITS.maxSidecarBytes) {
+        (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw new UnsupportedDocumentError(
+          `metadata sidecar is ${response.ContentLength} bytes; the limit is ${METADATA_LIMITS.maxSidecarBytes}`,
+        );
+      }
+      const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
       return { bytes, version: response.ETag ?? '' };
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return null;
+      if (isMissing(error, 'NoSuchKey')) return null;
       throw error;
     }
   }
 
   async version(name: string): Promise<string | null> {
-    try {
-      return (await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: name }))).ETag ?? '';
-    } catch (error) {
-      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return null;
-      throw error;
-    }
+    const etag = async (key: string) => {
+      try {
+        return (await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }))).ETag ?? '';
+      } catch (error) {
+        if (isMissing(error, 'NotFound')) return null;
+        throw error;
+      }
+    };
+    const [document, sidecar] = await Promise.all([etag(name), etag(sidecarOf(name))]);
+    return document === null ? null : versionOf(document, sidecar);
   }
 }
 

@@ -61,5 +61,6 @@ export async function ingestDeps(services: Services, config: Config, log: Log): 
       maxChars: config.ingest.maxExtractedChars,
     },
     split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
+    tenancy: config.tenancy,
   };
 }

@@ -1,9 +1,25 @@
 import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { Bool, type DataType, Field, FixedSizeList, Float32, Float64, Int32, List, Schema, Utf8 } from 'apache-arrow';
 import { sha256Hex } from './document.js';
 import { StoreMismatchError, StoreUnavailableError } from './errors.js';
 import type { Config } from './config.js';
-import type { ChunkInput, ChunkReader, ChunkWriter, SearchHit, SearchOptions, SourceWrite } from './ports.js';
+import {
+  type Attributes,
+  type AttributeType,
+  attributeOfColumn,
+  attributeTypeOf,
+  columnOf,
+  metadataHash,
+} from './metadata.js';
+import type {
+  ChunkInput,
+  ChunkReader,
+  ChunkWriter,
+  SearchHit,
+  SearchOptions,
+  SourceWrite,
+  StoredVersion,
+} from './ports.js';
 
 export type Metric = 'cosine' | 'dot' | 'l2';
 export type { ChunkInput, SearchHit, SearchOptions, SourceWrite } from './ports.js';
@@ -42,14 +58,67 @@ interface Row {
   char_end: number | null;
   page_first: number | null;
   page_last: number | null;
+  metadata_hash: string | null;
+  tenant: string | null;
   _distance?: number;
+  [attributeColumn: string]: unknown;
 }
 
 /** Citation columns, nullable: added to tables made before them (their rows read as unknown). */
 const CITATION_COLUMNS = ['char_start', 'char_end', 'page_first', 'page_last'] as const;
 
-/** The columns every search returns. */
+/**
+ * Columns added after the first release, nullable: added to tables made before them. Citations (integers, null:
+ * unknown), the metadata fingerprint (null: indexed before metadata, so the next sync re-applies it) and the tenant.
+ */
+const LATER_COLUMNS: [string, string][] = [
+  ...CITATION_COLUMNS.map((name): [string, string] => [name, 'CAST(NULL AS INT)']),
+  ['metadata_hash', 'CAST(NULL AS STRING)'],
+  ['tenant', 'CAST(NULL AS STRING)'],
+];
+
+/** The columns every search returns (with every attribute column). */
 const HIT_COLUMNS = ['id', 'text', 'source', 'chunk', ...CITATION_COLUMNS];
+
+/** The Arrow type of each attribute type, and the SQL that adds such a column to existing rows (as null). */
+const ATTRIBUTE_COLUMN: Record<AttributeType, { arrow: () => DataType; sql: string }> = {
+  string: { arrow: () => new Utf8(), sql: 'CAST(NULL AS STRING)' },
+  number: { arrow: () => new Float64(), sql: 'CAST(NULL AS DOUBLE)' },
+  boolean: { arrow: () => new Bool(), sql: 'CAST(NULL AS BOOLEAN)' },
+  'string[]': { arrow: () => new List(new Field('item', new Utf8(), true)), sql: "arrow_cast(NULL, 'List(Utf8)')" },
+};
+
+/** The attribute type an Arrow column holds, or null for a column no attribute could have made. */
+function attributeTypeOfColumn(type: DataType): AttributeType | null {
+  for (const [attributeType, column] of Object.entries(ATTRIBUTE_COLUMN)) {
+    if (column.arrow().toString() === type.toString()) return attributeType as AttributeType;
+  }
+  return null;
+}
+
+/** The attribute columns of a schema, by attribute name. */
+function attributeTypesOf(schema: Schema): Record<string, AttributeType> {
+  const types: Record<string, AttributeType> = {};
+  for (const field of schema.fields) {
+    const name = attributeOfColumn(field.name);
+    const type = name === null ? null : attributeTypeOfColumn(field.type);
+    if (name !== null && type !== null) types[name] = type;
+  }
+  return types;
+}
+
+/** A row's attributes: its non-null attribute columns, lists as plain arrays. */
+function metadataOf(row: Row): Attributes {
+  const attributes: Attributes = {};
+  for (const [column, value] of Object.entries(row)) {
+    const name = attributeOfColumn(column);
+    if (name === null || value === null || value === undefined) continue;
+    const plain =
+      typeof (value as { toArray?: unknown }).toArray === 'function' ? [...(value as Iterable<string>)] : value;
+    attributes[name] = plain as Attributes[string];
+  }
+  return attributes;
+}
 
 /** A row's citation: its offsets in the extracted text and its pages (null where unknown). */
 function citationOf(row: Row): Pick<SearchHit, 'offsets' | 'pages'> {
@@ -124,9 +193,16 @@ function similarity(metric: Metric, distance: number): number {
   return metric === 'l2' ? -distance : 1 - distance;
 }
 
-/** Table rows for a source's chunks; ids are `<sha256(source)>:<chunk index>`, stable across re-ingests. */
-function chunkRows(source: string, contentHash: string, chunks: ChunkInput[]) {
+/**
+ * Table rows for a source's chunks; ids are `<sha256(source)>:<chunk index>`, stable across re-ingests. Every
+ * chunk carries the document's tenant and attributes (one column each), and null in every other attribute column
+ * of `schema` (an update keeps a column the rows leave out, so an attribute the document lost must be cleared).
+ */
+function chunkRows({ source, contentHash, chunks, metadata = {}, tenant = null }: SourceWrite, schema: Schema) {
   const sourceId = sha256Hex(source);
+  const cleared = Object.keys(attributeTypesOf(schema)).map((name) => [columnOf(name), null]);
+  const given = Object.entries(metadata).map(([name, value]) => [columnOf(name), value]);
+  const attributes = Object.fromEntries([...cleared, ...given]);
   return chunks.map((c, chunk) => ({
     id: `${sourceId}:${chunk}`,
     text: c.text,
@@ -139,6 +215,9 @@ function chunkRows(source: string, contentHash: string, chunks: ChunkInput[]) {
     char_end: c.offsets?.end ?? null,
     page_first: c.pages?.first ?? null,
     page_last: c.pages?.last ?? null,
+    metadata_hash: metadataHash(metadata, tenant),
+    tenant,
+    ...attributes,
   }));
 }
 
@@ -153,6 +232,8 @@ function tableSchema(dimension: number, embeddingModel: string, metric: Metric):
       new Field('chunk', new Int32(), false),
       new Field('content_hash', new Utf8(), false),
       ...CITATION_COLUMNS.map((name) => new Field(name, new Int32(), true)),
+      new Field('metadata_hash', new Utf8(), true),
+      new Field('tenant', new Utf8(), true),
     ],
     new Map([
       ['embedding_model', embeddingModel],
@@ -206,18 +287,18 @@ function checkCompatible(
 }
 
 /**
- * A table made before the citation columns gets them, empty (null: unknown), in one schema change; its chunks
- * gain offsets and pages when their documents are next indexed. Another writer may add them first.
+ * Adds the columns a table lacks, empty (null), in one schema change; rows gain values when their documents are
+ * next indexed. Another writer may add them first, which is as good.
  */
-async function withCitationColumns(table: lancedb.Table, schema: Schema): Promise<Schema> {
-  const missing = CITATION_COLUMNS.filter((name) => !schema.fields.some((f) => f.name === name));
+async function withColumns(table: lancedb.Table, schema: Schema, wanted: [string, string][]): Promise<Schema> {
+  const missing = wanted.filter(([name]) => !schema.fields.some((f) => f.name === name));
   if (missing.length === 0) return schema;
-  await table
-    .addColumns(missing.map((name) => ({ name, valueSql: 'CAST(NULL AS INT)' })))
-    .catch(async (error: unknown) => {
+  await withCommitRetry(() => table.addColumns(missing.map(([name, valueSql]) => ({ name, valueSql })))).catch(
+    async (error: unknown) => {
       const now = await table.schema();
-      if (!missing.every((name) => now.fields.some((f) => f.name === name))) throw error;
-    });
+      if (!missing.every(([name]) => now.fields.some((f) => f.name === name))) throw error;
+    },
+  );
   return table.schema();
 }
 
@@ -294,7 +375,8 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
 }
 
 /**
- * LanceDB table of chunks: `id, text, vector, source, source_id, chunk, content_hash`.
+ * LanceDB table of chunks: `id, text, vector, source, source_id, chunk, content_hash`, citations, `tenant`, and a
+ * `meta_<name>` column for each metadata attribute.
  * @example
  * const embedder = await TransformersEmbedder.create({ model: 'Xenova/all-MiniLM-L6-v2' });
  * // On S3: uri 's3://vectors/db' with storageOptions: lanceStorageOptions({ region: 'eu-west-1' }).
@@ -308,7 +390,8 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
  */
 export class LanceStore implements ChunkReader, ChunkWriter {
   readonly #table: lancedb.Table;
-  readonly #schema: Schema;
+  #schema: Schema;
+
   readonly #metric: Metric;
   readonly #pending: PendingWrite[] = [];
   #committing = false;
@@ -346,7 +429,8 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     });
     const existing = await table.schema();
     checkCompatible(name, existing, options, typeof options.dimension === 'number' ? options.dimension : createdWith);
-    return new LanceStore(table, await withCitationColumns(table, existing), options.metric);
+    const schema = await withColumns(table, existing, LATER_COLUMNS);
+    return new LanceStore(table, schema, options.metric);
   }
 
   /** Opens an existing table without knowing its model's dimension (maintenance); null when there is none. */
@@ -359,15 +443,58 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     return LanceStore.open(options);
   }
 
-  /** Content hashes of the sources that have chunks, in one query (a batch's lookups; source_id is indexed). */
-  async sourceHashes(sources: string[]): Promise<Map<string, string>> {
+  /** What each source with chunks was indexed from, in one query (a batch's lookups; source_id is indexed). */
+  async sourceHashes(sources: string[]): Promise<Map<string, StoredVersion>> {
     if (sources.length === 0) return new Map();
     const rows = (await this.#table
       .query()
       .where(`${sourcesPredicate(sources)} AND chunk = 0`)
-      .select(['source', 'content_hash'])
-      .toArray()) as Pick<Row, 'source' | 'content_hash'>[];
-    return new Map(rows.map((r) => [r.source, r.content_hash]));
+      .select(['source', 'content_hash', 'metadata_hash'])
+      .toArray()) as Pick<Row, 'source' | 'content_hash' | 'metadata_hash'>[];
+    return new Map(rows.map((r) => [r.source, { content: r.content_hash, metadata: r.metadata_hash ?? null }]));
+  }
+
+  async storedChunks(source: string): Promise<ChunkInput[]> {
+    const rows = (await this.#table
+      .query()
+      .where(sourcePredicate(source))
+      .select(['chunk', 'text', 'vector', ...CITATION_COLUMNS])
+      .toArray()) as (Row & { vector: Iterable<number> })[];
+    return rows
+      .sort((a, b) => Number(a.chunk) - Number(b.chunk))
+      .map((r) => ({ text: r.text, vector: [...r.vector], ...citationOf(r) }));
+  }
+
+  /**
+   * The attribute columns as searches see them: LanceDB checks for other writers' commits (new columns among them)
+   * as often as it does for their rows (readConsistencySeconds), and answers from memory in between.
+   */
+  async attributeTypes(): Promise<Record<string, AttributeType>> {
+    return attributeTypesOf(await readOrUnavailable(() => this.#table.schema()));
+  }
+
+  /**
+   * Adds a column for each attribute of the batch the table lacks. An attribute whose column holds another type
+   * is refused here: ingestion drops such attributes first (shared/ingest.ts), so only a race with another writer
+   * gets this far, and its retry then drops it.
+   */
+  async #ensureAttributeColumns(batch: SourceWrite[]): Promise<void> {
+    // Read afresh: another writer may have added columns, and every row must clear the ones its document lacks.
+    this.#schema = await this.#table.schema();
+    const existing = attributeTypesOf(this.#schema);
+    const wanted = new Map<string, AttributeType>();
+    for (const write of batch) {
+      for (const [name, value] of Object.entries(write.metadata ?? {})) {
+        const type = attributeTypeOf(value)!;
+        const known = existing[name] ?? wanted.get(name);
+        if (known !== undefined && known !== type)
+          throw new StoreMismatchError(`attribute "${name}" holds ${known} values, not ${type}`);
+        if (existing[name] === undefined) wanted.set(name, type);
+      }
+    }
+    if (wanted.size === 0) return;
+    const columns = [...wanted].map(([name, type]): [string, string] => [columnOf(name), ATTRIBUTE_COLUMN[type].sql]);
+    this.#schema = await withColumns(this.#table, this.#schema, columns);
   }
 
   /**
@@ -414,7 +541,8 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   /** One commit: new chunks in, changed chunks updated, each source's surplus old chunks removed. */
   async #commit(batch: PendingWrite[]): Promise<void> {
     const where = sourcesPredicate(batch.map((w) => w.source));
-    const rows = batch.flatMap((w) => chunkRows(w.source, w.contentHash, w.chunks));
+    await this.#ensureAttributeColumns(batch);
+    const rows = batch.flatMap((write) => chunkRows(write, this.#schema));
     this.writeStats.commits++;
     if (rows.length === 0) {
       await withCommitRetry(() => this.#table.delete(where), this.#countRetry);
@@ -437,8 +565,9 @@ export class LanceStore implements ChunkReader, ChunkWriter {
    * Adds many new sources in one commit (bulk loads such as evaluation corpora). Unlike replaceSource it does
    * not remove earlier chunks: use it only for sources not yet in the table.
    */
-  async addSources(sources: { source: string; contentHash: string; chunks: ChunkInput[] }[]): Promise<number> {
-    const rows = sources.flatMap(({ source, contentHash, chunks }) => chunkRows(source, contentHash, chunks));
+  async addSources(sources: SourceWrite[]): Promise<number> {
+    await this.#ensureAttributeColumns(sources);
+    const rows = sources.flatMap((write) => chunkRows(write, this.#schema));
     if (rows.length === 0) return 0;
     await withCommitRetry(() => this.#table.add(lancedb.makeArrowTable(rows, { schema: this.#schema })));
     return rows.length;
@@ -454,7 +583,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     let query = this.#table
       .vectorSearch(vector)
       .distanceType(this.#metric)
-      .select([...HIT_COLUMNS, '_distance'])
+      .select([...(await this.#hitColumns()), '_distance'])
       .limit(options.limit);
     const where = predicateOf(options);
     if (where) query = query.where(where);
@@ -466,6 +595,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
       chunk: Number(r.chunk),
       score: similarity(this.#metric, r._distance ?? 0),
       ...citationOf(r),
+      metadata: metadataOf(r),
     }));
   }
 
@@ -473,7 +603,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     let search = this.#table
       .query()
       .fullTextSearch(query, { columns: 'text' })
-      .select([...HIT_COLUMNS, '_score'])
+      .select([...(await this.#hitColumns()), '_score'])
       .limit(options.limit);
     const where = predicateOf(options);
     if (where) search = search.where(where);
@@ -485,7 +615,14 @@ export class LanceStore implements ChunkReader, ChunkWriter {
       chunk: Number(r.chunk),
       score: r._score,
       ...citationOf(r),
+      metadata: metadataOf(r),
     }));
+  }
+
+  /** The columns a search returns: the hit's own and every attribute column the table has now. */
+  async #hitColumns(): Promise<string[]> {
+    const attributes = Object.keys(await this.attributeTypes()).map(columnOf);
+    return [...HIT_COLUMNS, ...attributes];
   }
 
   /**

@@ -6,6 +6,7 @@ import { loadConfig } from '../../shared/config.js';
 import { describeZodError } from '../../shared/contract.js';
 import { AppError, BadRequestError } from '../../shared/errors.js';
 import { syncDocuments, type IngestOutcome, type SyncResult } from '../../shared/ingest.js';
+import { documentKeyOf } from '../../shared/metadata.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
 import {
@@ -62,7 +63,8 @@ const RESERVE_MS = 240_000;
 const outOfTime = (context: Context) =>
   typeof context.getRemainingTimeInMillis === 'function' && context.getRemainingTimeInMillis() < RESERVE_MS;
 
-const refKey = (ref: DocumentRef) => `${ref.bucket}/${'key' in ref ? ref.key : ref.rawKey}`;
+/** Where a record's result is found: its document's (a sidecar's event syncs the document it describes). */
+const refKey = (ref: DocumentRef) => `${ref.bucket}/${'key' in ref ? documentKeyOf(ref.key) : ref.rawKey}`;
 
 /** Counts of the batch as CloudWatch metrics: documents by outcome, chunks written, commit retries. */
 function recordMetrics(
@@ -73,6 +75,7 @@ function recordMetrics(
   const count = (action: SyncResult['action']) => results.filter((r) => r.action === action).length;
   target.addMetric('documentsIndexed', MetricUnit.Count, count('indexed'));
   target.addMetric('documentsDeleted', MetricUnit.Count, count('deleted'));
+  target.addMetric('documentsMetadataApplied', MetricUnit.Count, count('metadata'));
   target.addMetric('documentsUnchanged', MetricUnit.Count, count('unchanged'));
   target.addMetric('documentsSkipped', MetricUnit.Count, count('skipped'));
   target.addMetric('documentsFailed', MetricUnit.Count, count('failed'));

@@ -7,12 +7,14 @@ import { statusOf, toInvokeError } from '../../shared/errors.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { answerQuery } from '../../shared/query.js';
 import { createServices, queryDeps } from '../../shared/services.js';
+import { type Caller, tenantScope } from '../../shared/tenants.js';
 import {
   CORRELATION_HEADER,
   correlationIdOf,
   errorResponse,
   isHttpEvent,
   jsonResponse,
+  jwtClaimsOf,
   logFailure,
   parseHttpBody,
 } from '../http.js';
@@ -43,9 +45,12 @@ function recordFailure(target: Metrics, error: unknown): void {
   target.addMetric(statusOf(error) < 500 ? 'clientErrors' : 'serverErrors', MetricUnit.Count, 1);
 }
 
-async function runQuery(payload: unknown): Promise<QueryResponse> {
+/** Answers a query scoped to its caller's tenant: the JWT's claim, else the tenant the request states. */
+async function runQuery(payload: unknown, caller: Omit<Caller, 'stated'>): Promise<QueryResponse> {
   const request = parseRequest(QueryRequestSchema, payload);
-  const response = await answerQuery(request, { ...(await queryDeps(services, config, logger)), span });
+  const tenant = tenantScope({ ...caller, stated: request.tenant }, config.tenancy);
+  const scoped = { ...request, tenant: tenant ?? undefined };
+  const response = await answerQuery(scoped, { ...(await queryDeps(services, config, logger)), span });
   recordMetrics(metrics, response);
   logger.info('query answered', { results: response.results.length, reranked: response.reranked, ...response.timings });
   return response;
@@ -61,7 +66,7 @@ async function queryHandler(event: unknown, context: Context): Promise<APIGatewa
   if (isHttpEvent(event)) {
     const headers = { [CORRELATION_HEADER]: correlationId };
     try {
-      return jsonResponse(200, await runQuery(parseHttpBody(event)), headers);
+      return jsonResponse(200, await runQuery(parseHttpBody(event), { jwtClaims: jwtClaimsOf(event) }), headers);
     } catch (error) {
       logFailure(logger, 'query', error);
       recordFailure(metrics, error);
@@ -70,7 +75,7 @@ async function queryHandler(event: unknown, context: Context): Promise<APIGatewa
     }
   }
   try {
-    return await runQuery(event);
+    return await runQuery(event, {});
   } catch (error) {
     logFailure(logger, 'query', error);
     recordFailure(metrics, error);

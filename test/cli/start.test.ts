@@ -5,10 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../local/stackState.js';
 import { CohereClientV2 } from 'cohere-ai';
-import { QueryResponseSchema } from '../../shared/contract.js';
+import { QueryResponseSchema, type QueryResponse } from '../../shared/contract.js';
 import { OPENAPI_EXAMPLES } from '../../shared/openapi.js';
 import { CohereRerankResponseSchema, TeiRerankResponseItemSchema } from '../../shared/rerankApi.js';
 import type { LanceStore } from '../../shared/store.js';
+import { makeDocx, makeHtml, makePdf } from '../documents.js';
 import { SAMPLE_DOCUMENT, openLocalS3Table } from '../helpers.js';
 import { StackProcess, groupAlive, sleep, until, type StackSettings } from '../stack.js';
 
@@ -36,12 +37,13 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const upload = (key: string, body: string | Buffer) => fetch(`${s3Url}/documents/${key}`, { method: 'PUT', body });
+const upload = (key: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+  fetch(`${s3Url}/documents/${key}`, { method: 'PUT', body, headers });
 
 interface QueryAnswer {
   status: number;
   ms: number;
-  body: { results?: { source: string; text: string }[]; reranked?: boolean; error?: string };
+  body: { results?: QueryResponse['results']; reranked?: boolean; error?: string };
 }
 
 async function ask(body: object): Promise<QueryAnswer> {
@@ -92,6 +94,63 @@ describe('npm start (local stack)', () => {
     const answer = await searchable(key);
     expect(answer.body.reranked).toBe(true);
     expect(answer.body.results!.map((r) => r.source)).toEqual([key]);
+  });
+
+  it('searches PDF, HTML and Word uploads with sidecars by metadata, with PDF pages; a deleted sidecar drops it', async () => {
+    const lines = (topic: string) =>
+      Array.from({ length: 10 }, (_, i) => `Line ${i + 1} on ${topic}: the harbour plan funds cranes and quays.`);
+    const sidecar = (attributes: Record<string, unknown>) => JSON.stringify({ metadataAttributes: attributes });
+    const files: [string, Buffer, Record<string, unknown>][] = [
+      ['docs/kb/report.pdf', makePdf([lines('cranes'), lines('quays')]), { team: 'eng', year: 2024 }],
+      [
+        'docs/kb/page.html',
+        Buffer.from(
+          makeHtml(
+            lines('docks')
+              .map((l) => `<p>${l}</p>`)
+              .join(''),
+          ),
+        ),
+        { team: 'eng', year: 2019 },
+      ],
+      ['docs/kb/memo.docx', makeDocx(lines('piers').map((text) => ({ text }))), { team: 'ops', year: 2024 }],
+    ];
+    for (const [key, bytes, attributes] of files) {
+      // Sidecar first, then the document (with user metadata too): its ingestion reads both.
+      expect((await upload(`${key}.metadata.json`, sidecar(attributes))).status).toBe(200);
+      expect((await upload(key, bytes, { 'x-amz-meta-customer': 'acme' })).status).toBe(200);
+    }
+    for (const [key] of files) await searchable(key);
+    const harbour = { query: 'harbour plan cranes quays', k: 50, topN: 50 };
+    const eng = await ask({ ...harbour, filter: { equals: { key: 'team', value: 'eng' } } });
+    expect(eng.status, `${JSON.stringify(eng.body)}\n${stack.output.slice(-4000)}`).toBe(200);
+    expect(new Set(eng.body.results!.map((r) => r.source))).toEqual(
+      new Set(['docs/kb/report.pdf', 'docs/kb/page.html']),
+    );
+    const recentEng = await ask({
+      ...harbour,
+      filter: { andAll: [{ equals: { key: 'team', value: 'eng' } }, { greaterThan: { key: 'year', value: 2020 } }] },
+    });
+    const pdf = recentEng.body.results!;
+    expect(new Set(pdf.map((r) => r.source))).toEqual(new Set(['docs/kb/report.pdf']));
+    for (const r of pdf) {
+      expect(r.metadata).toEqual({ team: 'eng', year: 2024, customer: 'acme' });
+      expect(r.pages!.first).toBeGreaterThanOrEqual(1);
+      expect(r.pages!.last).toBeLessThanOrEqual(2);
+    }
+    expect(new Set(pdf.map((r) => r.pages!.first))).toEqual(new Set([1, 2]));
+
+    // Deleting the memo's sidecar leaves only its user metadata: it no longer matches team "ops".
+    expect((await fetch(`${s3Url}/documents/docs/kb/memo.docx.metadata.json`, { method: 'DELETE' })).status).toBe(204);
+    const ops = { ...harbour, filter: { equals: { key: 'team', value: 'ops' } } };
+    await until(
+      async () => ((await ask(ops)).body.results?.length === 0 ? true : undefined),
+      60_000,
+      () => `memo metadata removed; output:\n${stack.output.slice(-3000)}`,
+    );
+    const memo = await ask({ ...harbour, filter: { source: 'docs/kb/memo.docx' } });
+    expect(memo.body.results!.length).toBeGreaterThan(0);
+    for (const r of memo.body.results!) expect(r.metadata).toEqual({ customer: 'acme' });
   });
 
   it('still queries and ingests after the functions sat idle past the emulator idle limit', async () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
+import { SIDECAR_SUFFIX } from '../../shared/metadata.js';
 import { FIXTURE_MODELS } from '../helpers.js';
 
 interface Resource {
@@ -117,7 +118,7 @@ describe('serverless package (offline)', () => {
     expect(route.Properties).toMatchObject({ RouteKey: 'POST /query', AuthorizationType: 'AWS_IAM' });
   });
 
-  it('sends created and removed events under the documents prefix to the ingest queue, and only S3 may send', () => {
+  it('sends created and removed events of documents and sidecars under the prefix to the ingest queue, only from S3', () => {
     const bucket = ofType('AWS::S3::Bucket').find(([, b]) => b.Properties.NotificationConfiguration)![1];
     const configs = (
       bucket.Properties.NotificationConfiguration as {
@@ -136,10 +137,11 @@ describe('serverless package (offline)', () => {
         .map((c) => (c.Filter as { S3Key: { Rules: { Name: string; Value: string }[] } }).S3Key.Rules)
         .map((rules) => rules.find((r) => r.Name === 'suffix')!.Value)
         .sort();
-    const accepted = [...loadConfig({}).ingest.extensions].sort();
+    // ...and the metadata sidecars, whose events re-apply their document's metadata.
+    const accepted = [...loadConfig({}).ingest.extensions, SIDECAR_SUFFIX].sort();
     expect(suffixes('s3:ObjectCreated:*')).toEqual(accepted);
     expect(suffixes('s3:ObjectRemoved:*')).toEqual(accepted);
-    expect(accepted).toEqual(['.docx', '.htm', '.html', '.md', '.pdf', '.txt']);
+    expect(accepted).toEqual(['.docx', '.htm', '.html', '.md', '.metadata.json', '.pdf', '.txt']);
     expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({
       BlockPublicAcls: true,
       RestrictPublicBuckets: true,

@@ -58,10 +58,14 @@ afterAll(async () => {
 });
 
 /** Uploads (or deletes) an object and returns the notification the server emitted for it. */
-async function change(key: string, body: string | Uint8Array | null): Promise<S3EventNotification> {
+async function change(
+  key: string,
+  body: string | Uint8Array | null,
+  metadata?: Record<string, string>,
+): Promise<S3EventNotification> {
   const before = events.length;
   if (body === null) await client.send(new DeleteObjectCommand({ Bucket: 'documents', Key: key }));
-  else await client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body }));
+  else await client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body, Metadata: metadata }));
   await vi.waitFor(() => expect(events.length).toBeGreaterThan(before));
   return structuredClone(events[events.length - 1]!);
 }
@@ -298,6 +302,44 @@ describe('ingest handler: time left', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-2' }] });
     expect(await storedChunks('docs/late-1.txt')).toEqual(['Text of docs/late-1.txt.']);
     expect(await storedChunks('docs/late-2.txt')).toEqual([]);
+  });
+});
+
+describe('ingest handler: metadata from S3 user metadata and sidecars', () => {
+  const metadataOf = async (source: string) =>
+    (await store.search(new Array<number>(dimension).fill(0.1), { limit: 1000, source })).map((h) => h.metadata);
+  const sidecar = (attributes: Record<string, unknown>) => JSON.stringify({ metadataAttributes: attributes });
+
+  it('stores x-amz-meta-* and the sidecar on every chunk, re-applies a new sidecar and drops a deleted one', async () => {
+    const key = 'docs/meta/plan.txt';
+    await change(`${key}.metadata.json`, sidecar({ team: 'eng', year: 2024, tags: ['q4'] }));
+    await ingest(await change(key, sample.slice(0, 1500), { customer: 'acme', team: 'ops' }));
+    const chunks = await storedChunks(key);
+    expect(chunks.length).toBeGreaterThan(1);
+    const full = { customer: 'acme', team: 'eng', year: 2024, tags: ['q4'] };
+    expect(await metadataOf(key)).toEqual(chunks.map(() => full));
+
+    // A new sidecar: its own event syncs the document, and only the metadata changes.
+    const { outcomes } = await ingest(await change(`${key}.metadata.json`, sidecar({ team: 'legal', year: 2025 })));
+    expect(outcomes).toEqual([{ source: key, action: 'metadata', chunks: chunks.length }]);
+    expect(await storedChunks(key)).toEqual(chunks);
+    expect(await metadataOf(key)).toEqual(chunks.map(() => ({ customer: 'acme', team: 'legal', year: 2025 })));
+
+    // The sidecar deleted: what is left is the object's own user metadata.
+    const removed = await ingest(await change(`${key}.metadata.json`, null));
+    expect(removed.outcomes).toEqual([{ source: key, action: 'metadata', chunks: chunks.length }]);
+    expect(await metadataOf(key)).toEqual(chunks.map(() => ({ customer: 'acme', team: 'ops' })));
+  });
+
+  it('skips a document with a broken sidecar with its reason, and the event of a lone sidecar does nothing', async () => {
+    await change('docs/meta/broken.txt.metadata.json', '{"metadataAttributes": ');
+    const { outcomes } = await ingest(await change('docs/meta/broken.txt', 'Some text about ports.'));
+    expect(outcomes).toEqual([
+      { source: 'docs/meta/broken.txt', action: 'skipped', reason: 'metadata sidecar is not valid JSON' },
+    ]);
+    expect(await storedChunks('docs/meta/broken.txt')).toEqual([]);
+    const lone = await ingest(await change('docs/meta/absent.txt.metadata.json', sidecar({ team: 'eng' })));
+    expect(lone.outcomes).toEqual([{ source: 'docs/meta/absent.txt', action: 'deleted', chunks: 0 }]);
   });
 });
 

@@ -1,13 +1,17 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEndpointServer, type EndpointServer } from '../../endpoint/server.js';
 import { startLocalS3, type LocalS3 } from '../../local/s3Server.js';
 import type { QueryResponse } from '../../shared/contract.js';
 import { TransformersEmbedder } from '../../shared/embedder.js';
-import { indexDocument } from '../../shared/ingest.js';
+import { loadConfig } from '../../shared/config.js';
+import { indexDocument, syncDocuments } from '../../shared/ingest.js';
 import { silentLog } from '../../shared/log.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
+import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
+import { LanceStore, storeOptionsFrom } from '../../shared/store.js';
 import {
   FIXTURE_MODELS,
   SAMPLE_DOCUMENT,
@@ -60,7 +64,7 @@ function httpEvent(body: string | undefined): unknown {
 
 beforeAll(async () => {
   configureModelHub({ dir: FIXTURE_MODELS, allowRemote: false });
-  s3 = await startLocalS3({ buckets: ['vectors'] });
+  s3 = await startLocalS3({ buckets: ['vectors', 'documents'] });
   encoder = await LocalCrossEncoder.create({ model: 'tiny-ce', dtype: 'fp32' });
   endpoint = await startEndpointServer({ encoder, port: 0, log: silentLog });
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
@@ -151,7 +155,7 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
   it('answers 400 naming the filterable keys for a filter on an unknown key', async () => {
     const res = await call(JSON.stringify({ query: 'economy', filter: { equals: { key: 'team', value: 'eng' } } }));
     expect(res.statusCode).toBe(400);
-    expect(JSON.parse(res.body)).toEqual({ error: 'filter: unknown key "team"; filterable: source' });
+    expect(JSON.parse(res.body)).toEqual({ error: 'filter: unknown key "team"; filterable: source, tenant' });
   });
 
   it('retrieves topN candidates when topN exceeds the default k and k is not given', async () => {
@@ -314,5 +318,105 @@ describe('query handler when the endpoint is down', () => {
     const { emf } = await captureJsonLines(() => handler(httpEvent('{"query": "economy"}'), lambdaContext('query')));
     expect(emfMetric(emf, 'rerankFallback')).toBe(1);
     expect(emfMetric(emf, 'reranked')).toBe(0);
+  });
+});
+
+describe('query handler: tenants and metadata filters', () => {
+  const TABLE = 'tenants';
+  let handler: Handler;
+  let client: S3Client;
+
+  /** Two tenants with the same plan (different metadata), and an old note of the first. */
+  beforeAll(async () => {
+    client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint });
+    const put = (Key: string, Body: string) => client.send(new PutObjectCommand({ Bucket: 'documents', Key, Body }));
+    const sidecar = (attributes: Record<string, unknown>) => JSON.stringify({ metadataAttributes: attributes });
+    const plan = sample.slice(0, 3000);
+    await put('docs/acme/plan.txt', plan);
+    await put('docs/acme/plan.txt.metadata.json', sidecar({ team: 'eng', year: 2024, tags: ['q4', 'infra'] }));
+    await put('docs/globex/plan.txt', plan);
+    await put('docs/globex/plan.txt.metadata.json', sidecar({ team: 'eng', year: 2024, tags: ['q4'] }));
+    await put('docs/acme/old.txt', sample.slice(3000, 5000));
+    await put('docs/acme/old.txt.metadata.json', sidecar({ team: 'ops', year: 2019 }));
+    const store = await LanceStore.open({
+      ...storeOptionsFrom(loadConfig(baseEnv({ VECTOR_TABLE: TABLE }))),
+      dimension: async () => (await TransformersEmbedder.create({ model: 'tiny-embed' })).dimension,
+    });
+    const deps = {
+      store,
+      embedder: await TransformersEmbedder.create({ model: 'tiny-embed' }),
+      log: silentLog,
+      rules: { extensions: ['.txt'], maxBytes: 1e7 },
+      split: { chunkSize: 500, chunkOverlap: 100 },
+    };
+    const keys = ['docs/acme/plan.txt', 'docs/globex/plan.txt', 'docs/acme/old.txt'];
+    const results = await syncDocuments(keys, new S3DocumentReader(client, 'documents'), deps);
+    expect(results.map((r) => r.action)).toEqual(['indexed', 'indexed', 'indexed']);
+    await store.ensureIndexes();
+    handler = await loadHandler(baseEnv({ VECTOR_TABLE: TABLE }));
+  });
+  afterAll(() => client?.destroy());
+
+  /** POST /query as API Gateway passes it on after its JWT authorizer accepted a token with these claims. */
+  const asUser = async (claims: Record<string, string> | null, body: Record<string, unknown>) => {
+    const event = httpEvent(JSON.stringify(body)) as { requestContext: Record<string, unknown> };
+    if (claims) event.requestContext = { ...event.requestContext, authorizer: { jwt: { claims, scopes: null } } };
+    const res = (await handler(event, lambdaContext('query'))) as HttpResult;
+    return { status: res.statusCode, body: JSON.parse(res.body) as QueryResponse & { error?: string } };
+  };
+  const sources = (response: QueryResponse) => [...new Set(response.results.map((r) => r.source))].sort();
+
+  it.each(['vector', 'fts', 'hybrid'])("scopes a JWT caller to its tenant's chunks in %s mode", async (mode) => {
+    const query = { query: 'What is the plan for the economy?', mode, k: 50, topN: 50 };
+    const acme = await asUser({ sub: 'u1', tenant: 'acme' }, query);
+    expect(acme.status).toBe(200);
+    expect(sources(acme.body)).toEqual(['docs/acme/old.txt', 'docs/acme/plan.txt']);
+    // A filter can narrow the scope but never widen it.
+    const widening = {
+      orAll: [{ equals: { key: 'tenant', value: 'globex' } }, { startsWith: { key: 'source', value: 'docs/' } }],
+    };
+    const widened = await asUser({ sub: 'u1', tenant: 'acme' }, { ...query, filter: widening });
+    expect(sources(widened.body)).toEqual(['docs/acme/old.txt', 'docs/acme/plan.txt']);
+    const globex = await asUser({ sub: 'u2', tenant: 'globex' }, query);
+    expect(sources(globex.body)).toEqual(['docs/globex/plan.txt']);
+  });
+
+  it('refuses (403) a JWT caller naming another tenant, and a token without the claim when tenancy is required', async () => {
+    const other = await asUser({ sub: 'u1', tenant: 'acme' }, { query: 'plan', tenant: 'globex' });
+    expect(other).toEqual({ status: 403, body: { error: 'tenant: a request may only name its own tenant' } });
+    const required = await loadHandler(baseEnv({ VECTOR_TABLE: TABLE, TENANCY: 'required' }));
+    const event = httpEvent(JSON.stringify({ query: 'plan' })) as { requestContext: Record<string, unknown> };
+    event.requestContext = { ...event.requestContext, authorizer: { jwt: { claims: { sub: 'u3' }, scopes: null } } };
+    const res = (await required(event, lambdaContext('query'))) as HttpResult;
+    expect(res.statusCode).toBe(403);
+    // A direct invoke states its tenant; without one, under TENANCY=required, it fails with a named error.
+    const error = await required({ query: 'plan' }, lambdaContext('query')).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('BadRequestError');
+    const scoped = (await required(
+      { query: 'plan', tenant: 'globex', topN: 10 },
+      lambdaContext('query'),
+    )) as QueryResponse;
+    expect(sources(scoped)).toEqual(['docs/globex/plan.txt']);
+  });
+
+  it('filters on metadata attributes and returns each result with its metadata', async () => {
+    const filter = {
+      andAll: [
+        { equals: { key: 'team', value: 'eng' } },
+        { greaterThan: { key: 'year', value: 2020 } },
+        { listContains: { key: 'tags', value: 'infra' } },
+      ],
+    };
+    const { status, body } = await asUser(null, { query: 'economy', k: 50, topN: 50, filter });
+    expect(status).toBe(200);
+    expect(sources(body)).toEqual(['docs/acme/plan.txt']);
+    for (const r of body.results) expect(r.metadata).toEqual({ team: 'eng', year: 2024, tags: ['q4', 'infra'] });
+    const unknown = await asUser(null, { query: 'economy', filter: { equals: { key: 'region', value: 'eu' } } });
+    expect(unknown).toEqual({
+      status: 400,
+      body: { error: 'filter: unknown key "region"; filterable: source, tenant, team, year, tags' },
+    });
+    const wrongType = await asUser(null, { query: 'economy', filter: { equals: { key: 'year', value: '2024' } } });
+    expect(wrongType).toEqual({ status: 400, body: { error: 'filter: "year" takes number values, got "2024"' } });
   });
 });

@@ -45,6 +45,7 @@ describe('QueryResponseSchema: candidates', () => {
     retrievalScore: 0.5,
     offsets: null,
     pages: null,
+    metadata: { team: 'eng', year: 2024, draft: false, tags: ['a', 'b'] },
   };
 
   it('accepts an answer with or without candidates, a candidate unranked (null) or ranked from 1', () => {

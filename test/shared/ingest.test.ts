@@ -3,6 +3,7 @@ import { sha256Hex } from '../../shared/document.js';
 import { StoreUnavailableError } from '../../shared/errors.js';
 import { indexDocument, syncDocument, syncDocuments, type IngestDeps } from '../../shared/ingest.js';
 import type { Log } from '../../shared/log.js';
+import { type AttributeType, metadataHash } from '../../shared/metadata.js';
 import type {
   ChunkInput,
   ChunkWriter,
@@ -10,6 +11,7 @@ import type {
   DocumentReader,
   Embedder,
   SourceWrite,
+  StoredVersion,
 } from '../../shared/ports.js';
 
 /** Unit tests of the ingest pipeline's logic, with in-memory fakes of its ports. */
@@ -35,7 +37,8 @@ class FakeEmbedder implements Embedder {
  * every call fail with that error, `failCommitOf` fails only the commit of those sources.
  */
 class FakeWriter implements ChunkWriter {
-  readonly sources = new Map<string, { hash: string; chunks: ChunkInput[] }>();
+  /** Seeded sources without a metadataHash were indexed with no metadata and no tenant. */
+  readonly sources = new Map<string, { hash: string; metadataHash?: string; chunks: ChunkInput[] }>();
   readonly commits: SourceWrite[][] = [];
   readonly lookups: string[][] = [];
   indexCalls = 0;
@@ -47,20 +50,34 @@ class FakeWriter implements ChunkWriter {
     return this.commits.flat();
   }
 
-  async sourceHashes(sources: string[]): Promise<Map<string, string>> {
+  async sourceHashes(sources: string[]): Promise<Map<string, StoredVersion>> {
     this.fail();
     this.lookups.push(sources);
-    return new Map(sources.flatMap((s) => (this.sources.has(s) ? [[s, this.sources.get(s)!.hash] as const] : [])));
+    return new Map(
+      sources.flatMap((s) => {
+        const stored = this.sources.get(s);
+        const metadata = stored?.metadataHash ?? metadataHash({}, null);
+        return stored ? [[s, { content: stored.hash, metadata }] as const] : [];
+      }),
+    );
+  }
+
+  async storedChunks(source: string): Promise<ChunkInput[]> {
+    return this.sources.get(source)?.chunks ?? [];
+  }
+
+  async attributeTypes(): Promise<Record<string, AttributeType>> {
+    return {};
   }
 
   replaceSources(writes: SourceWrite[]): Promise<number>[] {
     this.fail();
     this.commits.push(writes);
-    return writes.map(async ({ source, contentHash, chunks }) => {
+    return writes.map(async ({ source, contentHash, chunks, metadata = {}, tenant = null }) => {
       const failure = this.failCommitOf.get(source);
       if (failure) throw failure;
       if (chunks.length === 0 && contentHash === '') this.sources.delete(source);
-      else this.sources.set(source, { hash: contentHash, chunks });
+      else this.sources.set(source, { hash: contentHash, metadataHash: metadataHash(metadata, tenant), chunks });
       return chunks.length;
     });
   }
@@ -114,7 +131,7 @@ class FakeDocuments implements DocumentReader {
       this.bodiesRead.push(name);
     }
     this.afterRead?.(name, this.documents);
-    return bytes === null ? null : { bytes, version: sha256Hex(bytes) };
+    return bytes === null ? null : { bytes, version: sha256Hex(bytes), userMetadata: {}, sidecar: null };
   }
 
   async version(name: string): Promise<string | null> {
@@ -185,6 +202,8 @@ describe('syncDocument: indexing', () => {
         source: 'docs/new.txt',
         contentHash: sha256Hex(bytes),
         chunks: PARAGRAPH_CHUNKS,
+        metadata: {},
+        tenant: null,
       },
     ]);
     expect(ctx.store.indexCalls).toBe(1);
@@ -212,7 +231,7 @@ describe('syncDocument: indexing', () => {
     const bytes = bytesOf('New text.');
     const outcome = await syncDocument('docs/changed.txt', new FakeDocuments({ 'docs/changed.txt': bytes }), ctx.deps);
     expect(outcome).toEqual({ source: 'docs/changed.txt', action: 'indexed', chunks: 1 });
-    expect(ctx.store.sources.get('docs/changed.txt')).toEqual({
+    expect(ctx.store.sources.get('docs/changed.txt')).toMatchObject({
       hash: sha256Hex(bytes),
       chunks: [{ text: 'New text.', vector: [9, 0], offsets: { start: 0, end: 9 }, pages: null }],
     });
@@ -223,7 +242,9 @@ describe('syncDocument: indexing', () => {
     const bytes = bytesOf(' \n\n\t ');
     const outcome = await syncDocument('docs/blank.txt', new FakeDocuments({ 'docs/blank.txt': bytes }), ctx.deps);
     expect(outcome).toEqual({ source: 'docs/blank.txt', action: 'indexed', chunks: 0 });
-    expect(ctx.store.replaced).toEqual([{ source: 'docs/blank.txt', contentHash: sha256Hex(bytes), chunks: [] }]);
+    expect(ctx.store.replaced).toEqual([
+      { source: 'docs/blank.txt', contentHash: sha256Hex(bytes), chunks: [], metadata: {}, tenant: null },
+    ]);
   });
 
   it('deletes the chunks of a document the reader no longer has and reports how many', async () => {
@@ -317,7 +338,7 @@ describe('indexDocument', () => {
       action: 'indexed',
       chunks: 3,
     });
-    expect(ctx.store.sources.get('notes.md')).toEqual({
+    expect(ctx.store.sources.get('notes.md')).toMatchObject({
       hash: sha256Hex(bytes),
       chunks: PARAGRAPH_CHUNKS,
     });

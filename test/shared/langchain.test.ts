@@ -1,17 +1,19 @@
 import { ContextualCompressionRetriever } from '@langchain/classic/retrievers/contextual_compression';
 import { Document } from '@langchain/core/documents';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransformersEmbedder } from '../../shared/embedder.js';
-import { indexDocument } from '../../shared/ingest.js';
+import { FileDocumentReader } from '../../shared/fileDocuments.js';
+import { indexDocument, syncDocuments } from '../../shared/ingest.js';
 import { ChunkRetriever } from '../../shared/langchain/chunkRetriever.js';
 import { CrossEncoderReranker } from '../../shared/langchain/crossEncoderReranker.js';
 import { silentLog } from '../../shared/log.js';
 import { configureModelHub } from '../../shared/models/hub.js';
 import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
 import { LanceStore } from '../../shared/store.js';
+import { DEFAULT_TENANCY } from '../../shared/tenants.js';
 import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
 
 let dir: string;
@@ -96,9 +98,70 @@ describe('ChunkRetriever filters and citations', () => {
     expect(await none.invoke('economy')).toEqual([]);
   });
 
-  it('refuses a filter on an unknown key when it is made', () => {
-    expect(() => new ChunkRetriever({ embedder, store, filter: { equals: { key: 'team', value: 'eng' } } })).toThrow(
-      'filter: unknown key "team"; filterable: source',
-    );
+  it('refuses a malformed filter when it is made, and a key the table lacks at its query', async () => {
+    expect(() => new ChunkRetriever({ embedder, store, filter: { like: { key: 'source' } } as never })).toThrow();
+    const unknown = new ChunkRetriever({ embedder, store, filter: { equals: { key: 'region', value: 'eu' } } });
+    await expect(unknown.invoke('economy')).rejects.toThrow('filter: unknown key "region"; filterable: source, tenant');
+  });
+});
+
+describe('ChunkRetriever over documents with metadata sidecars (files, as the ingest CLI reads them)', () => {
+  let docs: string;
+  let metaStore: LanceStore;
+  beforeAll(async () => {
+    docs = mkdtempSync(path.join(os.tmpdir(), 'lc-docs-'));
+    const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8').slice(0, 2000);
+    const files: [string, Record<string, unknown>][] = [
+      ['acme/plan.txt', { team: 'eng', year: 2024, tags: ['q4'] }],
+      ['globex/plan.txt', { team: 'ops', year: 2024 }],
+    ];
+    for (const [name, attributes] of files) {
+      mkdirSync(path.dirname(path.join(docs, name)), { recursive: true });
+      writeFileSync(path.join(docs, name), sample);
+      writeFileSync(path.join(docs, `${name}.metadata.json`), JSON.stringify({ metadataAttributes: attributes }));
+    }
+    metaStore = await LanceStore.open({
+      uri: path.join(docs, '.lancedb'),
+      embeddingModel: 'tiny-embed',
+      dimension: embedder.dimension,
+      metric: 'cosine',
+    });
+    const deps = {
+      store: metaStore,
+      embedder,
+      log: silentLog,
+      rules: { extensions: ['.txt'], maxBytes: 1e7 },
+      split: { chunkSize: 500, chunkOverlap: 100 },
+      tenancy: { ...DEFAULT_TENANCY, documentsPrefix: `${docs}/` },
+    };
+    const names = files.flatMap(([name]) => [path.join(docs, name), path.join(docs, `${name}.metadata.json`)]);
+    const results = await syncDocuments(names, new FileDocumentReader(), deps);
+    expect(results.map((r) => r.action)).toEqual(['indexed', 'indexed']);
+  });
+  afterAll(() => rmSync(docs, { recursive: true, force: true }));
+
+  it("filters on metadata and carries each document's attributes in metadata.attributes", async () => {
+    const eng = await new ChunkRetriever({
+      embedder,
+      store: metaStore,
+      filter: { listContains: { key: 'tags', value: 'q4' } },
+    }).invoke('economy');
+    expect(eng.length).toBeGreaterThan(0);
+    for (const doc of eng) {
+      expect(doc.metadata.source).toBe(path.join(docs, 'acme/plan.txt'));
+      expect(doc.metadata.attributes).toEqual({ team: 'eng', year: 2024, tags: ['q4'] });
+    }
+  });
+
+  it('keeps to its tenant whatever its filter asks for', async () => {
+    const globex = await new ChunkRetriever({
+      embedder,
+      store: metaStore,
+      tenant: 'globex',
+      filter: { orAll: [{ equals: { key: 'team', value: 'eng' } }, { equals: { key: 'tenant', value: 'acme' } }] },
+    }).invoke('economy');
+    expect(globex).toEqual([]);
+    const own = await new ChunkRetriever({ embedder, store: metaStore, tenant: 'globex' }).invoke('economy');
+    expect(new Set(own.map((d) => d.metadata.source))).toEqual(new Set([path.join(docs, 'globex/plan.txt')]));
   });
 });

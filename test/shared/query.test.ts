@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pair, QueryRequest } from '../../shared/contract.js';
 import { RerankUnavailableError } from '../../shared/errors.js';
 import type { Log } from '../../shared/log.js';
+import type { AttributeType } from '../../shared/metadata.js';
 import type { ChunkReader, Embedder, SearchHit, SearchOptions } from '../../shared/ports.js';
 import { answerQuery, type QueryDeps } from '../../shared/query.js';
 import type { CrossEncoder } from '../../shared/rerank/crossEncoder.js';
@@ -44,6 +45,10 @@ class FakeReader implements ChunkReader {
   async searchText(query: string, options: SearchOptions): Promise<SearchHit[]> {
     this.textSearches.push({ query, options });
     return FakeReader.answer(this.byText, options);
+  }
+
+  async attributeTypes(): Promise<Record<string, AttributeType>> {
+    return {};
   }
 
   private static answer(hits: SearchHit[], { limit, source }: SearchOptions): SearchHit[] {
@@ -128,6 +133,7 @@ describe('answerQuery: reranking', () => {
         retrievalRank: 2,
         retrievalScore: 0.99,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -140,6 +146,7 @@ describe('answerQuery: reranking', () => {
         retrievalRank: 4,
         retrievalScore: 0.97,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -152,6 +159,7 @@ describe('answerQuery: reranking', () => {
         retrievalRank: 5,
         retrievalScore: 0.96,
         offsets: null,
+        metadata: {},
         pages: null,
       },
     ]);
@@ -180,6 +188,7 @@ describe('answerQuery: reranking', () => {
         retrievalRank: 1,
         retrievalScore: 1,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -192,6 +201,7 @@ describe('answerQuery: reranking', () => {
         retrievalRank: 2,
         retrievalScore: 0.99,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -204,6 +214,7 @@ describe('answerQuery: reranking', () => {
         retrievalRank: 3,
         retrievalScore: 0.98,
         offsets: null,
+        metadata: {},
         pages: null,
       },
     ]);
@@ -389,6 +400,7 @@ describe('answerQuery: candidates', () => {
         retrievalScore: 1,
         rerankRank: 5,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -400,6 +412,7 @@ describe('answerQuery: candidates', () => {
         retrievalScore: 0.99,
         rerankRank: 1,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -411,6 +424,7 @@ describe('answerQuery: candidates', () => {
         retrievalScore: 0.98,
         rerankRank: 4,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -422,6 +436,7 @@ describe('answerQuery: candidates', () => {
         retrievalScore: 0.97,
         rerankRank: 2,
         offsets: null,
+        metadata: {},
         pages: null,
       },
       {
@@ -433,6 +448,7 @@ describe('answerQuery: candidates', () => {
         retrievalScore: 0.96,
         rerankRank: 3,
         offsets: null,
+        metadata: {},
         pages: null,
       },
     ]);

@@ -4,7 +4,8 @@ import { UnsupportedDocumentError } from '../../../shared/errors.js';
 import { extractText } from '../../../shared/extract/index.js';
 import { syncDocuments, type IngestDeps } from '../../../shared/ingest.js';
 import { silentLog } from '../../../shared/log.js';
-import type { ChunkWriter, DocumentReader, SourceWrite } from '../../../shared/ports.js';
+import type { AttributeType } from '../../../shared/metadata.js';
+import type { ChunkInput, ChunkWriter, DocumentReader, SourceWrite, StoredVersion } from '../../../shared/ports.js';
 import { badFiles, makeDocx, makeHtml, makePdf } from '../../documents.js';
 
 const LIMITS = { maxBytes: 1024 * 1024, maxChars: 20_000 };
@@ -14,8 +15,14 @@ const MATRIX = badFiles(LIMITS);
 /** A chunk table that records its commits; nothing else of the port matters here. */
 class RecordingWriter implements ChunkWriter {
   readonly commits: SourceWrite[][] = [];
-  async sourceHashes(): Promise<Map<string, string>> {
+  async sourceHashes(): Promise<Map<string, StoredVersion>> {
     return new Map();
+  }
+  async storedChunks(): Promise<ChunkInput[]> {
+    return [];
+  }
+  async attributeTypes(): Promise<Record<string, AttributeType>> {
+    return {};
   }
   replaceSources(writes: SourceWrite[]): Promise<number>[] {
     this.commits.push(writes);
@@ -58,7 +65,7 @@ describe('the bad-file matrix', () => {
       async read(name, checkSize) {
         const bytes = documents.get(name)!;
         checkSize(bytes.byteLength);
-        return { bytes, version: 'v1' };
+        return { bytes, version: 'v1', userMetadata: {}, sidecar: null };
       },
       version: async () => 'v1',
     };
