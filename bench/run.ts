@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --json] [--runs 11] [--only rerank,query,ingest,cold,endpoint,rerank-api,growth,extraction]
+ * npm run bench [-- --json] [--runs 11]
+ *   [--only rerank,query,ingest,cold,endpoint,rerank-api,growth,extraction,metadata]
  *   [--docs 5000] [--beir <BEIR folder>]   (growth: documents to ingest, from the folder's corpus.jsonl; default
  *   ../shared/datasets/arguana when present, else generated documents)
  * Each figure is printed next to the baseline it is compared against, measured in the same run.
@@ -25,6 +26,7 @@ import { splitText } from '../shared/splitter.js';
 import { LanceStore } from '../shared/store.js';
 import { benchExtraction } from './extraction.js';
 import { benchGrowth, defaultBeir } from './growth.js';
+import { benchMetadata } from './metadata.js';
 import { benchRerankApi } from './rerankApi.js';
 import { type BenchRow, summarize, time, type Timing } from './stats.js';
 
@@ -254,6 +256,19 @@ async function benchGrowthRun(): Promise<void> {
   });
 }
 
+async function benchMetadataRun(): Promise<void> {
+  await withStore(async (store, embedder) => {
+    const deps = { embedder, store, failurePolicy: 'error' as const, defaults: { k: 20, topN: 3 }, log: silentLog };
+    await benchMetadata({
+      sample,
+      ingest: ingestDeps(store, embedder),
+      query: deps,
+      runs,
+      row: (row) => rows.push(row),
+    });
+  });
+}
+
 async function benchExtractionRun(): Promise<void> {
   await benchExtraction({ sample, runs: Math.max(3, runs >> 1), row: (row) => rows.push(row) });
 }
@@ -267,6 +282,7 @@ const benches: [string, () => Promise<void>][] = [
   ['rerank-api', benchApi],
   ['growth', benchGrowthRun],
   ['extraction', benchExtractionRun],
+  ['metadata', benchMetadataRun],
 ];
 for (const [name, fn] of benches) {
   if (!enabled(name)) continue;
