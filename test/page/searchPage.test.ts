@@ -5,7 +5,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryResponse } from '../../shared/contract.js';
 import { SAMPLE_DOCUMENT } from '../helpers.js';
-import { StackProcess, sleep, type StackSettings } from '../stack.js';
+import { StackProcess, sleep, type StackSettings, until } from '../stack.js';
 
 /**
  * The search page (functions/page) in headless Chromium against a real local stack with API keys on: Debian's
@@ -59,6 +59,48 @@ async function apiAnswer(request: object): Promise<QueryResponse> {
   });
   expect(res.status).toBe(200);
   return (await res.json()) as QueryResponse;
+}
+
+/**
+ * Indexes `name` under docs/ with metadata attributes, as a user of the local stack does: its Bedrock sidecar
+ * `<key>.metadata.json` put into the documents bucket first, then the document through the stack's uploads.
+ */
+async function indexWithMetadata(name: string, text: string, attributes: Record<string, unknown>): Promise<string> {
+  const source = `docs/${name}`;
+  const sidecar = await fetch(`http://127.0.0.1:${settings.S3_PORT}/documents/${source}.metadata.json`, {
+    method: 'PUT',
+    body: JSON.stringify({ metadataAttributes: attributes }),
+  });
+  expect(sidecar.status).toBe(200);
+  const upload = await fetch(`${base}local/uploads/${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/plain', authorization: `Bearer ${KEY}` },
+    body: text,
+  });
+  expect(upload.status).toBe(200);
+  return source;
+}
+
+/** Waits until `source` answers with its metadata (ingestion done). */
+function searchable(source: string, metadata: Record<string, unknown>): Promise<true> {
+  return until(
+    async () => {
+      const answer = await apiAnswer({ query: 'harbour', k: 1, topN: 1, filter: { source } });
+      return answer.results[0]?.metadata.team === metadata.team ? true : undefined;
+    },
+    90_000,
+    () => `${source} searchable with its metadata; stack output:\n${stack.output.slice(-3000)}`,
+  );
+}
+
+/** The sources and metadata lines of both columns. */
+function shown(page: Page): Promise<{ source: string; metadata: string | null }[]> {
+  return page.$$eval('#first > li, #reranked > li', (lis) =>
+    lis.map((li) => ({
+      source: li.querySelector('.where')!.textContent!.split(' · ')[0]!,
+      metadata: li.querySelector('.attrs')?.textContent ?? null,
+    })),
+  );
 }
 
 /** Waits until the search the page runs has finished, in any state. */
@@ -252,6 +294,128 @@ describe('search page (headless Chromium, local stack with API keys)', () => {
     expect(await page.textContent('#error')).toBe(
       "400: mode: Invalid enum value. Expected 'vector' | 'fts' | 'hybrid', received 'bm25'",
     );
+    await page.close();
+  });
+
+  it("filters by the metadata conditions typed in the page and shows each result's metadata", async () => {
+    const eng = { tags: ['q4', 'infra'], team: 'eng', year: 2024 };
+    const ops = { tags: ['q1'], team: 'ops', year: 2019 };
+    const engSource = await indexWithMetadata(
+      'page-eng.txt',
+      'The harbour plan of the engineering team: new cranes for the north quay, built in the fourth quarter.',
+      eng,
+    );
+    const opsSource = await indexWithMetadata(
+      'page-ops.txt',
+      'The harbour plan of the operations team: longer shifts at the south quay, agreed in the first quarter.',
+      ops,
+    );
+    await searchable(engSource, eng);
+    await searchable(opsSource, ops);
+    const question = 'harbour cranes quay'; // words of these two documents only (full text finds nothing else)
+    const page = await pageWithKey();
+
+    // Without metadata conditions both documents answer, each with its metadata.
+    await page.goto(`${base}?${new URLSearchParams({ q: question, mode: 'fts', k: '10', topN: '2' })}`);
+    expect(await settled(page)).toBe('done');
+    const engLine = 'Metadata: tags: q4, infra · team: eng · year: 2024';
+    const opsLine = 'Metadata: tags: q1 · team: ops · year: 2019';
+    expect(new Set((await shown(page)).map((hit) => `${hit.source} | ${hit.metadata}`))).toEqual(
+      new Set([`${engSource} | ${engLine}`, `${opsSource} | ${opsLine}`]),
+    );
+
+    // Two conditions (a string and a number): only the engineering document.
+    await page.fill('#metadata', 'team = eng; year > 2020');
+    await page.click('#submit');
+    await page.waitForURL(/metadata=/);
+    expect(await settled(page)).toBe('done');
+    const hits = await shown(page);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit).toEqual({ source: engSource, metadata: engLine });
+    await expectColumnsOf(
+      page,
+      await apiAnswer({
+        query: question,
+        mode: 'fts',
+        k: 10,
+        topN: 2,
+        filter: { andAll: [{ equals: { key: 'team', value: 'eng' } }, { greaterThan: { key: 'year', value: 2020 } }] },
+      }),
+    );
+    expect(new URL(page.url()).searchParams.get('metadata')).toBe('team = eng; year > 2020');
+
+    // The shared URL brings the filter back and runs it.
+    const shared = page.url();
+    const other = await pageWithKey();
+    await other.goto(shared);
+    expect(await settled(other)).toBe('done');
+    expect(await other.inputValue('#metadata')).toBe('team = eng; year > 2020');
+    expect(new Set((await shown(other)).map((hit) => hit.source))).toEqual(new Set([engSource]));
+    await other.close();
+
+    // A list condition: only the operations document.
+    await page.fill('#metadata', 'tags has q1');
+    await page.click('#submit');
+    await page.waitForURL(/metadata=tags/);
+    expect(await settled(page)).toBe('done');
+    expect(new Set((await shown(page)).map((hit) => `${hit.source} | ${hit.metadata}`))).toEqual(
+      new Set([`${opsSource} | ${opsLine}`]),
+    );
+
+    // The source field and the conditions must both hold: the operations document is not the team eng's.
+    await page.fill('#source', opsSource);
+    await page.fill('#metadata', 'team = eng');
+    await page.click('#submit');
+    await page.waitForURL(/source=/);
+    expect(await settled(page)).toBe('done');
+    expect(await page.isVisible('#empty')).toBe(true);
+    expect(await page.textContent('#empty')).toMatch(/^No chunks matched/);
+    await page.close();
+  }, 150_000);
+
+  it("says why a condition cannot be read without searching, and shows the API's message for an unknown key", async () => {
+    const page = await pageWithKey();
+    const queries: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/query') queries.push(request.postData() ?? '');
+    });
+    await page.goto(base);
+    await page.fill('#q', QUESTION);
+    await page.fill('#metadata', 'team eng');
+    await page.click('#submit');
+    await page.waitForSelector('#metadata-error', { state: 'visible' });
+    expect(await page.textContent('#metadata-error')).toBe(
+      '"team eng" is not a condition: write key, operator, value (e.g. team = eng); operators: = != > >= < <= has starts (or ^=)',
+    );
+    expect(await page.getAttribute('#metadata', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate('document.activeElement.id')).toBe('metadata');
+    expect(queries).toEqual([]);
+    expect(new URL(page.url()).search).toBe('');
+    expect(await page.isHidden('#columns')).toBe(true);
+
+    await page.fill('#metadata', 'year > recent');
+    await page.click('#submit');
+    expect(await page.textContent('#metadata-error')).toBe(
+      '"year > recent": > compares numbers, and recent is not one',
+    );
+    expect(queries).toEqual([]);
+
+    // A condition the page reads, on a key the index does not have: the API refuses it, and says which keys it has.
+    await page.fill('#metadata', 'colour = red');
+    expect(await page.isHidden('#metadata-error')).toBe(true);
+    await page.click('#submit');
+    expect(await settled(page)).toBe('error');
+    const res = await fetch(`${base}query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ query: QUESTION, filter: { equals: { key: 'colour', value: 'red' } } }),
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: string };
+    expect(error).toMatch(/^filter: unknown key "colour"; filterable: source, tenant\b/);
+    expect(await page.textContent('#error')).toBe(`400: ${error}`);
+    expect(queries.map((body) => JSON.parse(body).filter)).toEqual([{ equals: { key: 'colour', value: 'red' } }]);
+    expect(await page.isHidden('#columns')).toBe(true);
     await page.close();
   });
 });

@@ -1,11 +1,19 @@
 // The search page: form ⇄ URL (a shared URL runs its search), the search with its loading, empty and error
 // states, the API key, and the local stack's upload box. The API validates every field: the page sends what
-// was typed and shows the API's message when it refuses.
+// was typed and shows the API's message when it refuses. Only the metadata filter is read here first (into the
+// API's filter expression, api.filterOf), with its own message beside the field.
 import * as api from './api.js';
 import { renderColumns, renderTimings } from './render.js';
 
 const $ = (id) => document.getElementById(id);
-const fields = { q: $('q'), mode: $('mode'), k: $('k'), topN: $('topN'), source: $('source') };
+const fields = {
+  q: $('q'),
+  mode: $('mode'),
+  k: $('k'),
+  topN: $('topN'),
+  source: $('source'),
+  metadata: $('metadata'),
+};
 const keyInput = $('key');
 const results = $('results');
 const parts = {
@@ -30,21 +38,25 @@ function paramsOfForm() {
   return params;
 }
 
+/** The form as the URL says; a field the URL leaves out goes back to its default (e.g. no metadata filter). */
 function fillForm(params) {
   for (const [name, input] of Object.entries(fields)) {
-    if (params.has(name)) input.value = params.get(name);
+    input.value = params.get(name) ?? (input.tagName === 'SELECT' ? input.options[0].value : input.defaultValue);
   }
 }
 
-/** The /query request of a search; numbers as numbers, anything else as typed, for the API to judge. */
+/**
+ * The /query request of a search; numbers as numbers, anything else as typed, for the API to judge.
+ * @throws api.FilterSyntaxError when the metadata filter cannot be read.
+ */
 function requestOf(params) {
   const request = { query: params.get('q') ?? '', mode: params.get('mode') || 'vector', candidates: true };
   for (const name of ['k', 'topN']) {
     const value = params.get(name)?.trim();
     if (value) request[name] = Number.isNaN(Number(value)) ? value : Number(value);
   }
-  const source = params.get('source')?.trim();
-  if (source) request.filter = { source };
+  const filter = api.filterOf(params.get('source')?.trim(), params.get('metadata'));
+  if (filter) request.filter = filter;
   return request;
 }
 
@@ -71,15 +83,47 @@ function clearResults(emptyText) {
   if (emptyText) $('empty').textContent = emptyText;
 }
 
+/** The metadata filter's own message, beside it (null: none). */
+function filterProblem(message) {
+  const box = $('metadata-error');
+  box.textContent = message ?? '';
+  box.hidden = message === null;
+  if (message === null) fields.metadata.removeAttribute('aria-invalid');
+  else fields.metadata.setAttribute('aria-invalid', 'true');
+}
+
+fields.metadata.addEventListener('input', () => filterProblem(null));
+
 // --- search ------------------------------------------------------------------------------------------------
 
 let current = null;
 
-async function search(params) {
+/**
+ * The request of `params`, or null (nothing is sent) when the metadata filter cannot be read: its message is
+ * shown beside the field, and a search still under way is dropped.
+ */
+function prepare(params) {
+  try {
+    const request = requestOf(params);
+    filterProblem(null);
+    return request;
+  } catch (error) {
+    if (!(error instanceof api.FilterSyntaxError)) throw error;
+    current?.abort();
+    current = null;
+    if (results.dataset.state === 'loading') setState('idle');
+    $('error').hidden = true;
+    $('status').textContent = 'Not searched: the metadata filter needs fixing.';
+    filterProblem(error.message);
+    fields.metadata.focus();
+    return null;
+  }
+}
+
+async function search(params, request) {
   current?.abort();
   const controller = new AbortController();
   current = controller;
-  const request = requestOf(params);
   $('error').hidden = true;
   $('status').textContent = 'Searching…';
   setState('loading');
@@ -109,7 +153,7 @@ async function search(params) {
   $('share').hidden = false;
   if (data.results.length === 0 && (data.candidates ?? []).length === 0) {
     clearResults(
-      'No chunks matched: nothing is indexed yet, or nothing under this source. Upload a document (local stack) or clear the source filter.',
+      'No chunks matched: nothing is indexed yet, or nothing matches the source or metadata filter. Upload a document (local stack) or clear the filters.',
     );
     $('status').textContent = 'No results.';
     return;
@@ -125,20 +169,26 @@ async function search(params) {
     `${data.reranked ? ' after reranking' : ' (not reranked)'}, in ${Math.round(data.timings.total)} ms.`;
 }
 
-/** Runs the search of the page's URL, if it has one. */
+/** Runs the search of the page's URL, if it has one: false when it has none. */
 function searchFromUrl() {
   const params = new URLSearchParams(location.search);
   fillForm(params);
-  if (params.has('q')) return search(params);
-  setState('idle');
-  return undefined;
+  if (!params.has('q')) {
+    setState('idle');
+    return false;
+  }
+  const request = prepare(params);
+  if (request) search(params, request);
+  return true;
 }
 
 $('search').addEventListener('submit', (event) => {
   event.preventDefault();
   const params = paramsOfForm();
+  const request = prepare(params);
+  if (!request) return;
   if (`?${params}` !== location.search) history.pushState(null, '', `?${params}`);
-  search(params);
+  search(params, request);
 });
 window.addEventListener('popstate', searchFromUrl);
 

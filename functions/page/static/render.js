@@ -29,6 +29,24 @@ function where(hit) {
   return el('span', 'where', parts.join(' · '));
 }
 
+/** A value as text: a list's items joined by commas. */
+const valueText = (value) => (Array.isArray(value) ? value.join(', ') : String(value));
+
+/** The document's metadata, compactly (`tags: q4, infra · team: eng · year: 2024`, by name); null when none. */
+export function attributes(metadata) {
+  const names = Object.keys(metadata ?? {}).sort();
+  if (names.length === 0) return null;
+  const line = el('p', 'attrs');
+  line.append(el('span', 'visually-hidden', 'Metadata: '));
+  names.forEach((name, i) => {
+    if (i > 0) line.append(' · ');
+    const attr = el('span', 'attr');
+    attr.append(el('span', 'attr-name', `${name}: `), el('span', 'attr-value', valueText(metadata[name])));
+    line.append(attr);
+  });
+  return line;
+}
+
 function hitItem(hit, rank, score, move, extraClass) {
   const item = el('li', `hit${extraClass ? ` ${extraClass}` : ''}`);
   item.dataset.id = hit.id;
@@ -36,8 +54,11 @@ function hitItem(hit, rank, score, move, extraClass) {
   meta.append(el('span', 'rank', `#${rank}`));
   if (move) meta.append(move);
   meta.append(score, where(hit));
+  item.append(meta);
+  const metadata = attributes(hit.metadata);
+  if (metadata) item.append(metadata);
   const text = el('p', 'text', hit.text);
-  item.append(meta, text);
+  item.append(text);
   if (hit.text.length > 280) {
     const toggle = el('button', 'toggle', 'Show all');
     toggle.type = 'button';
