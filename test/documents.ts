@@ -13,6 +13,8 @@ export interface PdfOptions {
   encrypted?: boolean;
   /** Draw a filled rectangle on every page and write no text (a scan has no text layer either). @default false */
   drawingsOnly?: boolean;
+  /** Spaces (no-ops) after each page's text, deflated: a compression bomb of that many bytes. @default 0 */
+  inflatedPadding?: number;
 }
 
 const escapePdfString = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`);
@@ -32,9 +34,11 @@ export function makePdf(pages: string[][], options: PdfOptions = {}): Buffer {
     const operators = options.drawingsOnly
       ? '0.5 g 72 72 468 648 re f'
       : lines.map((line, i) => `BT /F1 12 Tf 72 ${720 - i * 16} Td (${escapePdfString(line)}) Tj ET`).join('\n');
-    const raw = Buffer.from(operators, 'latin1');
-    const data = options.compress ? deflateSync(raw) : raw;
-    const filter = options.compress ? ' /Filter /FlateDecode' : '';
+    const padding = options.inflatedPadding ?? 0;
+    const raw = Buffer.concat([Buffer.from(operators, 'latin1'), Buffer.alloc(padding, 0x20)]);
+    const compress = options.compress || padding > 0;
+    const data = compress ? deflateSync(raw) : raw;
+    const filter = compress ? ' /Filter /FlateDecode' : '';
     add(
       Buffer.concat([Buffer.from(`<< /Length ${data.length}${filter} >>\nstream\n`), data, Buffer.from('\nendstream')]),
     );
@@ -222,6 +226,8 @@ export function badFiles(limits: { maxBytes: number; maxChars: number }): BadFil
   ]);
   const ole2 = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
   const words = Math.ceil(limits.maxChars / 5) + 10;
+  // The budget README.md states for PDF streams: 16 bytes per character of text allowed, at least 16 MiB.
+  const pdfInflateBudget = Math.max(16 * 1024 * 1024, 16 * limits.maxChars);
   return [
     {
       label: 'a truncated PDF',
@@ -248,6 +254,12 @@ export function badFiles(limits: { maxBytes: number; maxChars: number }): BadFil
       reason: 'PDF has no text layer (scanned pages?); OCR is not supported',
     },
     { label: 'an empty PDF', name: 'empty.pdf', bytes: Buffer.alloc(0), reason: 'document is empty (0 bytes)' },
+    {
+      label: 'a compression bomb PDF (1 MiB past the inflate budget, in about 1 KB per MiB)',
+      name: 'bomb.pdf',
+      bytes: makePdf([['A page that inflates.']], { inflatedPadding: pdfInflateBudget + 1024 * 1024 }),
+      reason: `PDF streams inflate past ${pdfInflateBudget} bytes (a compression bomb?)`,
+    },
     {
       label: 'a zip bomb DOCX (80 MiB of XML in 80 KB, declared)',
       name: 'bomb.docx',

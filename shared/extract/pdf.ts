@@ -2,6 +2,7 @@ import { UnsupportedDocumentError } from '../errors.js';
 import { once } from '../once.js';
 import { CharBudget, type ExtractedText, type PageRange, unreadable } from './common.js';
 import { asBuffer } from './detect.js';
+import { checkInflatedSize, inflateBudget } from './pdfStreams.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
@@ -82,7 +83,8 @@ function pageText(items: readonly object[], maxChars: number): string {
 /**
  * The text layer of a PDF, page by page in content order (the order the producer wrote it, which is reading
  * order for ordinary documents), pages separated by a blank line, each page's range in `pages`. Skipped with a
- * reason: a file cut short (no `%%EOF` at its end), a malformed one, one that needs a password, one with no text
+ * reason: a file cut short (no `%%EOF` at its end), one whose streams inflate past a budget (a compression bomb),
+ * a malformed one, one that needs a password, one with no text
  * on any page (a scan: no OCR), and one whose text passes `maxChars`. Within a complete file pdf.js recovers
  * from what readers recover from (a damaged font or cross-reference table), so the text is what a reader shows;
  * a page it cannot read at all fails the whole document, never leaving part of it.
@@ -92,6 +94,7 @@ export async function extractPdf(bytes: Uint8Array, maxChars: number): Promise<E
   if (eof === -1 || eof < bytes.byteLength - EOF_WINDOW) {
     throw new UnsupportedDocumentError('PDF is truncated (no %%EOF marker at its end)');
   }
+  checkInflatedSize(bytes, inflateBudget(maxChars));
   const pdfjs = await loadPdfJs();
   const task = pdfjs.getDocument({
     data: new Uint8Array(bytes), // a copy: pdf.js may take over the buffer it is given
