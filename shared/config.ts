@@ -99,9 +99,10 @@ const envSchema = z.object({
   TENANT_ATTRIBUTE: z
     .string()
     .regex(/^([A-Za-z][A-Za-z0-9_-]{0,63})?$/, 'a metadata attribute name, or empty for the path')
+    .refine((name) => !['source', 'tenant'].includes(name.toLowerCase()), 'source and tenant are reserved names')
     .default(''),
-  /** off: a search is scoped only when its caller has a tenant; required: every search must be (shared/tenants.ts). */
-  TENANCY: z.enum(['off', 'required']).default('off'),
+  /** jwt: JWT callers must carry the tenant claim; required: every search is scoped; off: none must (shared/tenants.ts). */
+  TENANCY: z.enum(['jwt', 'required', 'off']).default('jwt'),
   /** The JWT claim naming the caller's tenant (Cognito custom attributes: `custom:tenant`). */
   TENANT_CLAIM: z.string().min(1).max(128).default('tenant'),
 });

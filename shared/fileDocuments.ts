@@ -6,14 +6,14 @@ import type { DocumentContent, DocumentReader } from './ports.js';
 type FileInfo = { size: number; mtimeMs: number };
 const versionOf = (info: FileInfo) => `${info.size}:${info.mtimeMs}`;
 
+const missingAsNull = (error: unknown): null => {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+  throw error;
+};
+
 /** A file's size and mtime, or null when it does not exist. */
-async function statOrNull(name: string): Promise<FileInfo | null> {
-  try {
-    return await stat(name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+function statOrNull(name: string): Promise<FileInfo | null> {
+  return stat(name).catch(missingAsNull);
 }
 
 /**
@@ -31,17 +31,16 @@ export class FileDocumentReader implements DocumentReader {
         `metadata sidecar is ${sidecarInfo.size} bytes; the limit is ${METADATA_LIMITS.maxSidecarBytes}`,
       );
     }
-    try {
-      return {
-        bytes: await readFile(name),
-        version: `${versionOf(info)}|${sidecarInfo ? versionOf(sidecarInfo) : '-'}`,
-        userMetadata: {},
-        sidecar: sidecarInfo ? await readFile(sidecarOf(name)) : null,
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    const bytes = await readFile(name).catch(missingAsNull);
+    if (bytes === null) return null;
+    // A sidecar removed since its stat is no sidecar (the document itself is still there).
+    const sidecar = sidecarInfo ? await readFile(sidecarOf(name)).catch(missingAsNull) : null;
+    return {
+      bytes,
+      version: `${versionOf(info)}|${sidecar && sidecarInfo ? versionOf(sidecarInfo) : '-'}`,
+      userMetadata: {},
+      sidecar,
+    };
   }
 
   async version(name: string): Promise<string | null> {

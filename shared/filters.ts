@@ -28,7 +28,10 @@ export const DEFAULT_FILTER_FIELDS: Readonly<Record<string, FilterField>> = {
 /** The filterable keys of a table: the default ones and each metadata attribute it has a column for. */
 export function filterFieldsOf(attributeTypes: Record<string, AttributeType>): Record<string, FilterField> {
   const fields: Record<string, FilterField> = { ...DEFAULT_FILTER_FIELDS };
-  for (const [name, type] of Object.entries(attributeTypes)) fields[name] ??= { column: columnOf(name), type };
+  for (const [name, type] of Object.entries(attributeTypes)) {
+    // hasOwn: an attribute may be named like an Object.prototype member (`constructor`).
+    if (!Object.hasOwn(fields, name)) fields[name] = { column: columnOf(name), type };
+  }
   return fields;
 }
 
@@ -114,14 +117,17 @@ function literal(value: Scalar, field: FilterField, key: string): string {
 export function compileFilter(
   filter: FilterExpression,
   fields: Readonly<Record<string, FilterField>> = DEFAULT_FILTER_FIELDS,
+  options: { listKeys?: boolean } = {},
 ): string {
+  // The keys are every tenant's attribute names: a caller scoped to one tenant is not told them.
+  const known = options.listKeys === false ? '' : `; filterable: ${Object.keys(fields).join(', ')}`;
   let conditions = 0;
   const fieldOf = (key: string): FilterField => {
     if (++conditions > FILTER_LIMITS.maxConditions) {
       throw new BadRequestError(`filter: at most ${FILTER_LIMITS.maxConditions} conditions`);
     }
     if (!Object.hasOwn(fields, key)) {
-      throw new BadRequestError(`filter: unknown key "${key}"; filterable: ${Object.keys(fields).join(', ')}`);
+      throw new BadRequestError(`filter: unknown key "${key}"${known}`);
     }
     return fields[key]!;
   };
@@ -173,7 +179,10 @@ export function searchFilterOf(
 ): { source?: string; where?: string } {
   const scope = tenant === null ? [] : [compileFilter({ equals: { key: 'tenant', value: tenant } })];
   const bySource = filter !== undefined && ('source' in filter || Object.keys(filter).length === 0);
-  const expression = filter === undefined || bySource ? [] : [compileFilter(filter as FilterExpression, fields)];
+  const expression =
+    filter === undefined || bySource
+      ? []
+      : [compileFilter(filter as FilterExpression, fields, { listKeys: tenant === null })];
   const where = [...scope, ...expression].map((p) => `(${p})`).join(' AND ');
   return {
     ...(bySource ? { source: (filter as { source?: string }).source } : {}),

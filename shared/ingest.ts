@@ -8,6 +8,7 @@ import {
   attributeTypeOf,
   documentKeyOf,
   documentMetadata,
+  METADATA_LIMITS,
   metadataHash,
 } from './metadata.js';
 import type { ChunkWriter, DocumentContent, DocumentReader, Embedder, SourceWrite, StoredVersion } from './ports.js';
@@ -46,22 +47,27 @@ export type SyncResult = IngestOutcome | IngestFailure;
 type Prepared = IngestOutcome | { write: SourceWrite; action: 'indexed' | 'deleted' | 'metadata'; chunks: number };
 
 /**
- * A document's attributes that fit the table: one whose column (or an earlier document of the batch) holds another
- * type is skipped with a logged reason, the others are kept and their types noted in `types`.
+ * A document's attributes that fit the table: one whose column (or that of an earlier document of the batch)
+ * holds another type, or a new one once the table has METADATA_LIMITS.maxAttributeColumns, is skipped with a
+ * logged reason.
  */
 function conformingAttributes(
   source: string,
   content: DocumentContent,
-  types: Map<string, AttributeType>,
+  types: ReadonlyMap<string, AttributeType>,
   deps: IngestDeps,
 ): Attributes {
   const { attributes, skipped } = documentMetadata(content.userMetadata, content.sidecar);
+  let columns = types.size;
   for (const [name, value] of Object.entries(attributes)) {
     const type = attributeTypeOf(value)!;
     const known = types.get(name);
-    if (known === undefined) types.set(name, type);
-    else if (known !== type) {
-      skipped.push({ name, reason: `holds ${type}; other documents' "${name}" is ${known}` });
+    let reason: string | null = null;
+    if (known !== undefined && known !== type) reason = `holds ${type}; other documents' "${name}" is ${known}`;
+    if (known === undefined && ++columns > METADATA_LIMITS.maxAttributeColumns)
+      reason = `the table has ${METADATA_LIMITS.maxAttributeColumns} attribute columns, the most it takes`;
+    if (reason) {
+      skipped.push({ name, reason });
       delete attributes[name];
     }
   }
@@ -83,11 +89,21 @@ async function prepareDocument(
 ): Promise<Prepared> {
   const metadata = conformingAttributes(source, content, types, deps);
   const tenant = tenantOf(source, metadata, deps.tenancy ?? DEFAULT_TENANCY);
+  // Only a document that is written types its new attributes for the rest of the batch (one skipped does not).
+  const typed = (prepared: Prepared): Prepared => {
+    for (const [name, value] of Object.entries(metadata))
+      if (!types.has(name)) types.set(name, attributeTypeOf(value)!);
+    return prepared;
+  };
   const contentHash = sha256Hex(content.bytes);
   if (stored?.content === contentHash) {
     if (stored.metadata === metadataHash(metadata, tenant)) return { source, action: 'unchanged' };
     const chunks = await deps.store.storedChunks(source);
-    return { write: { source, contentHash, chunks, metadata, tenant }, action: 'metadata', chunks: chunks.length };
+    return typed({
+      write: { source, contentHash, chunks, metadata, tenant },
+      action: 'metadata',
+      chunks: chunks.length,
+    });
   }
   const { text: extracted, pages } = await extractText(source, content.bytes, deps.rules);
   const texts = await chunkText(extracted, deps.split);
@@ -97,7 +113,7 @@ async function prepareDocument(
     const offsets = spans[i]!;
     return { text, vector: vectors[i]!, offsets, pages: offsets ? pagesOf(offsets, pages) : null };
   });
-  return { write: { source, contentHash, chunks, metadata, tenant }, action: 'indexed', chunks: chunks.length };
+  return typed({ write: { source, contentHash, chunks, metadata, tenant }, action: 'indexed', chunks: chunks.length });
 }
 
 /** A prepared document that needs a write. */

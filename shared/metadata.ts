@@ -19,12 +19,16 @@ export interface DocumentMetadata {
 
 export const SIDECAR_SUFFIX = '.metadata.json';
 
-/** Bounds of one document's metadata (Bedrock caps a sidecar at 10 KB). */
+/**
+ * Bounds of one document's metadata (Bedrock caps a sidecar at 10 KB), and of the attribute columns one table takes:
+ * each is a schema change and is read by every search, and anyone who can upload can name new ones.
+ */
 export const METADATA_LIMITS = {
   maxSidecarBytes: 10 * 1024,
   maxAttributes: 50,
   maxValueChars: 1024,
   maxListValues: 100,
+  maxAttributeColumns: 200,
 };
 
 /**

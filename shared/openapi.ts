@@ -64,6 +64,11 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocum
     responses: {
       200: { description: 'The top-n chunks, best first', ...json(QueryResponseSchema) },
       400: { description: 'A bad request, with what is wrong', ...json(QueryErrorSchema) },
+      403: {
+        description:
+          "A tenant the caller may not search: another than its token's, or a token without the tenant claim",
+        ...json(QueryErrorSchema),
+      },
       413: { description: 'A body over 64 KiB', ...json(QueryErrorSchema) },
       503: {
         description: 'The reranker or the vector store is unavailable; retry (Retry-After)',

@@ -21,10 +21,14 @@ export interface Services {
  * Builds the services for a configuration. Call at module scope in a Lambda so models and connections are
  * loaded once per container, never per event. The store opens without the embedder when its table exists.
  */
-export function createServices(config: Config): Services {
+export function createServices(config: Config, options: { readOnly?: boolean } = {}): Services {
   const embedder = once(() => createEmbedder(config));
   const store = once(() =>
-    LanceStore.open({ ...storeOptionsFrom(config), dimension: async () => (await embedder()).dimension }),
+    LanceStore.open({
+      ...storeOptionsFrom(config),
+      dimension: async () => (await embedder()).dimension,
+      readOnly: options.readOnly,
+    }),
   );
   const crossEncoder = once(() => createCrossEncoder(config));
   return { embedder, store, crossEncoder };

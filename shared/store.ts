@@ -45,6 +45,11 @@ export interface LanceStoreOptions {
    * read (one extra object-store request per query). @default 0
    */
   readConsistencySeconds?: number;
+  /**
+   * Only read: never change the table's schema (the query function's role may not write). A table made before the
+   * later columns is searched as it is until a writer adds them. @default false
+   */
+  readOnly?: boolean;
 }
 
 interface Row {
@@ -429,7 +434,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     });
     const existing = await table.schema();
     checkCompatible(name, existing, options, typeof options.dimension === 'number' ? options.dimension : createdWith);
-    const schema = await withColumns(table, existing, LATER_COLUMNS);
+    const schema = options.readOnly ? existing : await withColumns(table, existing, LATER_COLUMNS);
     return new LanceStore(table, schema, options.metric);
   }
 
@@ -495,6 +500,12 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     if (wanted.size === 0) return;
     const columns = [...wanted].map(([name, type]): [string, string] => [columnOf(name), ATTRIBUTE_COLUMN[type].sql]);
     this.#schema = await withColumns(this.#table, this.#schema, columns);
+    // Another writer may have added one of them first, with another type: writing ours would coerce the values.
+    const now = attributeTypesOf(this.#schema);
+    for (const [name, type] of wanted) {
+      if (now[name] !== type)
+        throw new StoreMismatchError(`attribute "${name}" holds ${now[name]} values, not ${type}`);
+    }
   }
 
   /**
@@ -583,7 +594,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     let query = this.#table
       .vectorSearch(vector)
       .distanceType(this.#metric)
-      .select([...(await this.#hitColumns()), '_distance'])
+      .select([...(await this.#hitColumns(options)), '_distance'])
       .limit(options.limit);
     const where = predicateOf(options);
     if (where) query = query.where(where);
@@ -603,7 +614,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     let search = this.#table
       .query()
       .fullTextSearch(query, { columns: 'text' })
-      .select([...(await this.#hitColumns()), '_score'])
+      .select([...(await this.#hitColumns(options)), '_score'])
       .limit(options.limit);
     const where = predicateOf(options);
     if (where) search = search.where(where);
@@ -619,10 +630,20 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     }));
   }
 
-  /** The columns a search returns: the hit's own and every attribute column the table has now. */
-  async #hitColumns(): Promise<string[]> {
-    const attributes = Object.keys(await this.attributeTypes()).map(columnOf);
-    return [...HIT_COLUMNS, ...attributes];
+  /**
+   * The columns a search returns: the hit's own that the table has (one made before the citations lacks them) and
+   * every attribute column. A search scoped to a tenant on a table without tenants fails as unavailable: its
+   * documents get their tenants when they are next synced, and until then it must not answer across tenants.
+   */
+  async #hitColumns(options: SearchOptions): Promise<string[]> {
+    const schema = await readOrUnavailable(() => this.#table.schema());
+    const has = (name: string) => schema.fields.some((f) => f.name === name);
+    if (options.where?.includes('`tenant`') && !has('tenant')) {
+      throw new StoreUnavailableError(
+        'the table predates tenants; the next ingest (or npm run ingest -- --reconcile) upgrades it',
+      );
+    }
+    return [...HIT_COLUMNS.filter(has), ...Object.keys(attributeTypesOf(schema)).map(columnOf)];
   }
 
   /**

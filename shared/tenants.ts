@@ -11,17 +11,20 @@ export interface TenancySettings {
   documentsPrefix: string;
   /** The metadata attribute naming a document's tenant; null: the path segment. */
   attribute: string | null;
-  /** off: scoped when the caller has a tenant; required: every search must have one. */
-  mode: 'off' | 'required';
+  /**
+   * jwt (the default): a caller with a JWT must carry the tenant claim, others are scoped when they state a tenant;
+   * required: every search must have a tenant; off: scoped only when the caller has one (single-team deployments).
+   */
+  mode: 'jwt' | 'required' | 'off';
   /** The JWT claim that names the caller's tenant. */
   claim: string;
 }
 
-/** No tenancy: documents under `docs/<tenant>/` still record their tenant, searches are scoped only when asked. */
+/** Tenants from `docs/<tenant>/`; JWT callers must carry the `tenant` claim, other callers are scoped when they ask. */
 export const DEFAULT_TENANCY: TenancySettings = {
   documentsPrefix: 'docs/',
   attribute: null,
-  mode: 'off',
+  mode: 'jwt',
   claim: 'tenant',
 };
 
@@ -50,15 +53,17 @@ export interface Caller {
 
 /**
  * The tenant a search is scoped to, or null for none. A JWT's tenant claim always scopes (a stated tenant must be
- * the same one: a body can narrow, never widen); otherwise the stated tenant does. With `mode: required` a search
- * without either is refused rather than run across every tenant.
- * @throws ForbiddenError for a stated tenant other than the token's; BadRequestError when one is required.
+ * the same one: a body can narrow, never widen); otherwise the stated tenant does. A token without the claim is
+ * refused unless tenancy is off (with JWT auth every search is scoped, as a user of tenants would assume), and with
+ * `mode: required` a search without any tenant is refused rather than run across every tenant.
+ * @throws ForbiddenError for a token without the claim or a stated tenant other than the token's; BadRequestError
+ * when a service caller must state one.
  */
 export function tenantScope(caller: Caller, settings: TenancySettings): string | null {
   const claim = caller.jwtClaims?.[settings.claim];
   const fromToken =
     typeof claim === 'string' && claim !== '' ? claim : typeof claim === 'number' ? String(claim) : null;
-  if (caller.jwtClaims !== undefined && fromToken === null && settings.mode === 'required') {
+  if (caller.jwtClaims !== undefined && fromToken === null && settings.mode !== 'off') {
     throw new ForbiddenError(`the token carries no "${settings.claim}" claim; every search is scoped to a tenant`);
   }
   if (fromToken !== null && caller.stated !== undefined && caller.stated !== fromToken) {

@@ -24,7 +24,8 @@ import { observability } from '../observability.js';
 const config = loadConfig();
 configureModelHub(config.models);
 const { logger, metrics, span, middlewares } = observability('query');
-const services = createServices(config);
+// Read-only: the query role may not write the table (a table made before newer columns is upgraded by ingestion).
+const services = createServices(config, { readOnly: true });
 
 /** One EMF line per query: the four stage latencies, the results returned and whether reranking ran or fell back. */
 function recordMetrics(target: Metrics, response: QueryResponse): void {

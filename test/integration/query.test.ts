@@ -381,9 +381,21 @@ describe('query handler: tenants and metadata filters', () => {
     expect(sources(globex.body)).toEqual(['docs/globex/plan.txt']);
   });
 
-  it('refuses (403) a JWT caller naming another tenant, and a token without the claim when tenancy is required', async () => {
+  it('refuses (403) a JWT caller naming another tenant or without the claim; under required, callers must state one', async () => {
     const other = await asUser({ sub: 'u1', tenant: 'acme' }, { query: 'plan', tenant: 'globex' });
     expect(other).toEqual({ status: 403, body: { error: 'tenant: a request may only name its own tenant' } });
+    // By default (TENANCY=jwt) a token without the claim is refused too: with JWT auth every search is scoped.
+    const unclaimed = await asUser({ sub: 'u3' }, { query: 'plan' });
+    expect(unclaimed).toEqual({
+      status: 403,
+      body: { error: 'the token carries no "tenant" claim; every search is scoped to a tenant' },
+    });
+    // A scoped caller is not told other tenants' attribute names.
+    const unknown = await asUser(
+      { sub: 'u1', tenant: 'acme' },
+      { query: 'plan', filter: { equals: { key: 'x', value: 1 } } },
+    );
+    expect(unknown).toEqual({ status: 400, body: { error: 'filter: unknown key "x"' } });
     const required = await loadHandler(baseEnv({ VECTOR_TABLE: TABLE, TENANCY: 'required' }));
     const event = httpEvent(JSON.stringify({ query: 'plan' })) as { requestContext: Record<string, unknown> };
     event.requestContext = { ...event.requestContext, authorizer: { jwt: { claims: { sub: 'u3' }, scopes: null } } };

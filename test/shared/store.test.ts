@@ -101,10 +101,47 @@ describe('LanceStore', () => {
     expect(byText).toMatchObject({ text: 'first', offsets: { start: 0, end: 5 }, pages: { first: 1, last: 1 } });
   });
 
+  it('searches a table made before the later columns read-only as it is, and never unscoped for a tenant', async () => {
+    const dir = await legacyTable();
+    const reader = await LanceStore.open({
+      uri: dir,
+      embeddingModel: 'test-embed',
+      metric: 'cosine',
+      readOnly: true,
+    });
+    expect(await reader.search([1, 1], { limit: 1 })).toMatchObject([
+      { text: 'old chunk', offsets: null, metadata: {} },
+    ]);
+    const scoped = compileFilter({ equals: { key: 'tenant', value: 'a' } });
+    await expect(reader.search([1, 1], { limit: 1, where: scoped })).rejects.toThrow(
+      'the table predates tenants; the next ingest (or npm run ingest -- --reconcile) upgrades it',
+    );
+    // A writer adds the columns; the old chunk has no tenant until its document is synced again.
+    await openStore('cosine', dir);
+    expect(await reader.search([1, 1], { limit: 1, where: scoped })).toEqual([]);
+  });
+
   it('adds the citation columns to a table made before them; its old chunks read as unknown', async () => {
+    const dir = await legacyTable();
+    const { store } = await openStore('cosine', dir);
+    const [hit] = await store.search([1, 1], { limit: 1 });
+    expect(hit).toMatchObject({ text: 'old chunk', offsets: null, pages: null });
+    await Promise.all(
+      store.replaceSources([
+        {
+          source: 'new.txt',
+          contentHash: 'h',
+          chunks: [{ text: 'new', vector: [1, 0], offsets: { start: 0, end: 3 }, pages: null }],
+        },
+      ]),
+    );
+    expect((await store.search([1, 0], { limit: 1 }))[0]).toMatchObject({ text: 'new', offsets: { start: 0, end: 3 } });
+  });
+
+  /** A folder holding the table as earlier versions made it (no citation, metadata or tenant columns), one chunk. */
+  async function legacyTable(): Promise<string> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'store-'));
     dirs.push(dir);
-    // The table as earlier versions made it: no citation columns.
     const db = await lancedb.connect(dir);
     const schema = new Schema(
       [
@@ -125,20 +162,8 @@ describe('LanceStore', () => {
     await old.add([
       { id: 'x:0', text: 'old chunk', vector: [1, 1], source: 'old.txt', source_id: 'x', chunk: 0, content_hash: 'h' },
     ]);
-    const { store } = await openStore('cosine', dir);
-    const [hit] = await store.search([1, 1], { limit: 1 });
-    expect(hit).toMatchObject({ text: 'old chunk', offsets: null, pages: null });
-    await Promise.all(
-      store.replaceSources([
-        {
-          source: 'new.txt',
-          contentHash: 'h',
-          chunks: [{ text: 'new', vector: [1, 0], offsets: { start: 0, end: 3 }, pages: null }],
-        },
-      ]),
-    );
-    expect((await store.search([1, 0], { limit: 1 }))[0]).toMatchObject({ text: 'new', offsets: { start: 0, end: 3 } });
-  });
+    return dir;
+  }
 
   it('filters vector and full-text search before the limit, a quote in a value staying data', async () => {
     const { store } = await openStore();

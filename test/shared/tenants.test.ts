@@ -37,9 +37,15 @@ describe('tenantScope', () => {
     expect(tenantScope({ stated: 'a' }, REQUIRED)).toBe('a');
   });
 
-  it('leaves a search unscoped when tenancy is off and nobody names a tenant', () => {
+  it('refuses a token without the claim by default, and leaves service callers unscoped unless they state one', () => {
+    expect(() => tenantScope({ jwtClaims: { sub: 'u1' } }, DEFAULT_TENANCY)).toThrow(ForbiddenError);
     expect(tenantScope({}, DEFAULT_TENANCY)).toBeNull();
-    expect(tenantScope({ jwtClaims: { sub: 'u1' } }, DEFAULT_TENANCY)).toBeNull();
     expect(tenantScope({ stated: 'b' }, DEFAULT_TENANCY)).toBe('b');
+  });
+
+  it('lets a token without the claim search every tenant only when tenancy is off', () => {
+    const off = { ...DEFAULT_TENANCY, mode: 'off' as const };
+    expect(tenantScope({ jwtClaims: { sub: 'u1' } }, off)).toBeNull();
+    expect(tenantScope({ jwtClaims: { sub: 'u1', tenant: 'a' } }, off)).toBe('a');
   });
 });
