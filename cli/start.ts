@@ -211,6 +211,7 @@ async function main(): Promise<void> {
       extensions: config.ingest.extensions,
       maxBytes: config.ingest.maxDocumentBytes,
       maxChars: config.ingest.maxExtractedChars,
+      pdf: config.ingest.pdf,
     },
     log: out,
   });

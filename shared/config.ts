@@ -1,6 +1,6 @@
 import type { TenancySettings } from './tenants.js';
 import { z } from 'zod';
-import { DEFAULT_MAX_EXTRACTED_CHARS } from './document.js';
+import { DEFAULT_MAX_EXTRACTED_CHARS, DEFAULT_PDF_ISOLATION, type PdfIsolation } from './document.js';
 import { ConfigError } from './errors.js';
 import { RETRIEVAL_MODES, type RetrievalMode } from './retrieval.js';
 
@@ -56,6 +56,9 @@ const envSchema = z.object({
    * chunks to embed grow with the text, not the file.
    */
   MAX_EXTRACTED_CHARS: int(1, 1_000_000_000).default(DEFAULT_MAX_EXTRACTED_CHARS),
+  /** Memory (MiB, the child's own baseline included) and time (s) one PDF's extraction may take, in a child process. */
+  PDF_MEMORY_MB: int(256, 16_384).default(DEFAULT_PDF_ISOLATION.memoryMb),
+  PDF_TIMEOUT_S: int(1, 900).default(DEFAULT_PDF_ISOLATION.timeoutMs / 1000),
   DOCUMENT_EXTENSIONS: z
     .string()
     .default('.txt,.md,.pdf,.html,.htm,.docx')
@@ -138,6 +141,7 @@ export interface Config {
     maxDocumentBytes: number;
     maxExtractedChars: number;
     extensions: string[];
+    pdf: PdfIsolation;
   };
   rerank: {
     backend: 'local' | 'sagemaker' | 'none';
@@ -186,6 +190,7 @@ function toConfig(env: Env): Config {
       chunkOverlap: env.CHUNK_OVERLAP,
       maxDocumentBytes: env.MAX_DOCUMENT_BYTES,
       maxExtractedChars: env.MAX_EXTRACTED_CHARS,
+      pdf: { memoryMb: env.PDF_MEMORY_MB, timeoutMs: env.PDF_TIMEOUT_S * 1000 },
       extensions: env.DOCUMENT_EXTENSIONS,
     },
     rerank: {

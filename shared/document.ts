@@ -8,12 +8,31 @@ import { UnsupportedDocumentError } from './errors.js';
  */
 export const DEFAULT_MAX_EXTRACTED_CHARS = 4 * 1024 * 1024;
 
+/** The memory and time one PDF's extraction may take, in its own process (shared/extract/pdfProcess.ts). */
+export interface PdfIsolation {
+  /** Data segment the child may use, its own baseline (about 100 MiB) included. */
+  memoryMb: number;
+  /** Longest one PDF may take. */
+  timeoutMs: number;
+}
+
+/**
+ * 1 GiB resident beside the ingest function's 2 GiB (pdf.js itself takes about 300 MiB of it); 180 s is a
+ * 10,000-page PDF at a third of the measured rate.
+ */
+export const DEFAULT_PDF_ISOLATION: PdfIsolation = { memoryMb: 1024, timeoutMs: 180_000 };
+
 export interface DocumentRules {
   /** Lower-case extensions accepted, with the dot (e.g. `.txt`). */
   extensions: string[];
   maxBytes: number;
   /** Most characters of text a document may yield once extracted. @default DEFAULT_MAX_EXTRACTED_CHARS */
   maxChars?: number;
+  /**
+   * Read PDFs in a child process with this memory and time (the functions and CLIs pass PDF_MEMORY_MB /
+   * PDF_TIMEOUT_S). @default read in this process, unbounded (unit tests, library callers)
+   */
+  pdf?: PdfIsolation;
 }
 
 /** Hex SHA-256; used for content identity and for store keys derived from user-chosen names. */

@@ -63,6 +63,7 @@ export async function ingestDeps(services: Services, config: Config, log: Log): 
       extensions: config.ingest.extensions,
       maxBytes: config.ingest.maxDocumentBytes,
       maxChars: config.ingest.maxExtractedChars,
+      pdf: config.ingest.pdf,
     },
     split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
     tenancy: config.tenancy,

@@ -6,6 +6,7 @@ import { detectFormat, FORMAT_EXTENSIONS } from './detect.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractPdf } from './pdf.js';
+import { extractPdfIsolated } from './pdfProcess.js';
 
 export type { DocumentFormat, ExtractedText, PageRange } from './common.js';
 export { detectFormat, type DetectedFormat } from './detect.js';
@@ -57,7 +58,7 @@ export async function extractText(name: string, bytes: Uint8Array, rules: Docume
       );
     case 'pdf':
       checkAccepted(ext, format, rules);
-      return extractPdf(bytes, maxChars);
+      return rules.pdf ? extractPdfIsolated(bytes, maxChars, rules.pdf) : extractPdf(bytes, maxChars);
     case 'docx':
       checkAccepted(ext, format, rules);
       return extractDocx(bytes, maxChars);
