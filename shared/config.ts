@@ -58,7 +58,7 @@ const envSchema = z.object({
   MAX_EXTRACTED_CHARS: int(1, 1_000_000_000).default(DEFAULT_MAX_EXTRACTED_CHARS),
   /** Memory (MiB, the child's own baseline included) and time (s) one PDF's extraction may take, in a child process. */
   PDF_MEMORY_MB: int(256, 16_384).default(DEFAULT_PDF_ISOLATION.memoryMb),
-  PDF_TIMEOUT_S: int(1, 900).default(DEFAULT_PDF_ISOLATION.timeoutMs / 1000),
+  PDF_TIMEOUT_S: int(1, 600).default(DEFAULT_PDF_ISOLATION.timeoutMs / 1000),
   DOCUMENT_EXTENSIONS: z
     .string()
     .default('.txt,.md,.pdf,.html,.htm,.docx')

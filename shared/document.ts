@@ -10,17 +10,18 @@ export const DEFAULT_MAX_EXTRACTED_CHARS = 4 * 1024 * 1024;
 
 /** The memory and time one PDF's extraction may take, in its own process (shared/extract/pdfProcess.ts). */
 export interface PdfIsolation {
-  /** Data segment the child may use, its own baseline (about 100 MiB) included. */
+  /** Resident memory the child may use, its own baseline (pdf.js and the function's code) included; Linux only. */
   memoryMb: number;
   /** Longest one PDF may take. */
   timeoutMs: number;
 }
 
 /**
- * 1 GiB resident beside the ingest function's 2 GiB (pdf.js itself takes about 300 MiB of it); 180 s is a
- * 10,000-page PDF at a third of the measured rate.
+ * 1 GiB resident of the ingest function's 2 GiB, which the function shares with it (pdf.js alone takes about
+ * 300 MiB); 60 s is a 10,000-page PDF at a quarter of the measured rate, and leaves a document that starts with the
+ * ingest function's reserve of 240 s three minutes to embed.
  */
-export const DEFAULT_PDF_ISOLATION: PdfIsolation = { memoryMb: 1024, timeoutMs: 180_000 };
+export const DEFAULT_PDF_ISOLATION: PdfIsolation = { memoryMb: 1024, timeoutMs: 60_000 };
 
 export interface DocumentRules {
   /** Lower-case extensions accepted, with the dot (e.g. `.txt`). */

@@ -117,17 +117,14 @@ function literal(value: Scalar, field: FilterField, key: string): string {
 export function compileFilter(
   filter: FilterExpression,
   fields: Readonly<Record<string, FilterField>> = DEFAULT_FILTER_FIELDS,
-  options: { listKeys?: boolean } = {},
 ): string {
-  // The keys are every tenant's attribute names: a caller scoped to one tenant is not told them.
-  const known = options.listKeys === false ? '' : `; filterable: ${Object.keys(fields).join(', ')}`;
   let conditions = 0;
   const fieldOf = (key: string): FilterField => {
     if (++conditions > FILTER_LIMITS.maxConditions) {
       throw new BadRequestError(`filter: at most ${FILTER_LIMITS.maxConditions} conditions`);
     }
     if (!Object.hasOwn(fields, key)) {
-      throw new BadRequestError(`filter: unknown key "${key}"${known}`);
+      throw new BadRequestError(`filter: unknown key "${key}"; filterable: ${Object.keys(fields).join(', ')}`);
     }
     return fields[key]!;
   };
@@ -168,6 +165,22 @@ export function compileFilter(
 }
 
 /**
+ * A filter compiled for a caller scoped to `tenant`: the table's keys are every tenant's attribute names, so an
+ * unknown key and a value of another type get one answer that tells neither which keys exist nor their types.
+ */
+function scopedCompile(filter: FilterExpression, fields: Readonly<Record<string, FilterField>>, tenant: string | null) {
+  if (tenant === null) return compileFilter(filter, fields);
+  try {
+    return compileFilter(filter, fields);
+  } catch (error) {
+    if (error instanceof BadRequestError && !/^filter: at most/.test(error.message)) {
+      throw new BadRequestError('filter: a key is not filterable, or not with that operator or value type');
+    }
+    throw error;
+  }
+}
+
+/**
  * A request's filter as the store takes it, scoped to `tenant` when there is one: `{"source": key}` stays an
  * exact-source filter (matched by hash), an expression becomes a compiled predicate, and the tenant's condition is
  * ANDed to it, so no filter can reach past it.
@@ -180,9 +193,7 @@ export function searchFilterOf(
   const scope = tenant === null ? [] : [compileFilter({ equals: { key: 'tenant', value: tenant } })];
   const bySource = filter !== undefined && ('source' in filter || Object.keys(filter).length === 0);
   const expression =
-    filter === undefined || bySource
-      ? []
-      : [compileFilter(filter as FilterExpression, fields, { listKeys: tenant === null })];
+    filter === undefined || bySource ? [] : [scopedCompile(filter as FilterExpression, fields, tenant)];
   const where = [...scope, ...expression].map((p) => `(${p})`).join(' AND ');
   return {
     ...(bySource ? { source: (filter as { source?: string }).source } : {}),

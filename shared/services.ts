@@ -26,7 +26,8 @@ export function createServices(config: Config, options: { readOnly?: boolean } =
   const store = once(() =>
     LanceStore.open({
       ...storeOptionsFrom(config),
-      dimension: async () => (await embedder()).dimension,
+      // A reader never creates the table (the query role cannot write it): the first ingest does.
+      dimension: options.readOnly ? undefined : async () => (await embedder()).dimension,
       readOnly: options.readOnly,
     }),
   );

@@ -17,8 +17,9 @@ import { extractPdf } from './pdf.js';
  * replaced after a failure.
  */
 
-/** Set in the child's environment: this module then serves extraction requests over the IPC channel. */
-const CHILD_FLAG = 'RERANK_PDF_CHILD';
+/** The child's last argument: this module then serves extraction requests over the IPC channel (an argument, not
+ * an environment variable, so nothing the child might start inherits it). */
+const CHILD_FLAG = '--rerank-pdf-child';
 
 interface Request {
   bytes: Uint8Array;
@@ -31,11 +32,14 @@ type Reply = { ok: true; result: ExtractedText } | { ok: false; unsupported: boo
 /** How often the child's resident memory is read while it works. */
 const WATCH_MS = 20;
 
-/** A process's resident memory in MiB (Linux), or null where /proc cannot tell (the deadline still holds there). */
+/**
+ * A process's resident memory in MiB (Linux: VmRSS, whatever the page size), or null where /proc cannot tell: the
+ * limit then holds only for V8's heap, and the deadline for everything.
+ */
 function residentMb(pid: number): number | null {
   try {
-    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]);
-    return (pages * 4096) / (1024 * 1024);
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
+    return kb === undefined ? null : Number(kb) / 1024;
   } catch {
     return null;
   }
@@ -45,7 +49,7 @@ const outOfMemory = (memoryMb: number) =>
   new UnsupportedDocumentError(`PDF extraction needed more than ${memoryMb} MiB of memory (a compression bomb?)`);
 
 // The child: this same module (the function's bundle, or this file under tsx), loaded with the flag set.
-if (process.env[CHILD_FLAG] === '1' && typeof process.send === 'function') {
+if (process.argv.at(-1) === CHILD_FLAG && typeof process.send === 'function') {
   process.on('message', ({ bytes, maxChars, memoryMb }: Request) => {
     extractPdf(bytes, maxChars).then(
       (result) => process.send!({ ok: true, result } satisfies Reply),
@@ -87,9 +91,8 @@ class PdfProcess {
 
   #spawn(limits: PdfIsolation): ChildProcess {
     const { entry, execArgv, cwd } = childCommand();
-    const child = spawn(process.execPath, [...execArgv, `--max-old-space-size=${limits.memoryMb}`, entry], {
+    const child = spawn(process.execPath, [...execArgv, `--max-old-space-size=${limits.memoryMb}`, entry, CHILD_FLAG], {
       cwd,
-      env: { ...process.env, [CHILD_FLAG]: '1' },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       serialization: 'advanced',
     });
@@ -146,18 +149,21 @@ class PdfProcess {
           done();
           this.#child = null;
           const how = signal ?? `exit code ${code}`;
-          // V8 stops at its heap limit (SIGABRT); a stop far below the limit is something else going wrong.
-          if (resident === null || resident > limits.memoryMb / 2) {
+          // V8 stops at its heap limit (SIGABRT, 134); any other stop, or one far below the limit, is something else
+          // going wrong (a failed start, a crash): an error, so the document is tried again, never a bomb skip.
+          const heapLimit = signal === 'SIGABRT' || code === 134;
+          if (heapLimit || (resident !== null && resident > limits.memoryMb / 2)) {
             reject(
               new UnsupportedDocumentError(`${outOfMemory(limits.memoryMb).message}; the reader stopped (${how})`),
             );
           } else {
-            reject(new Error(`the PDF reader stopped (${how}) at ${Math.round(resident)} MiB`));
+            const at = resident === null ? '' : ` at ${Math.round(resident)} MiB`;
+            reject(new Error(`the PDF reader stopped (${how})${at}; the document is tried again`));
           }
         };
         const onError = (error: Error) => {
           done();
-          this.#child = null;
+          this.#retire();
           reject(error);
         };
         child.on('message', onMessage).once('exit', onExit).once('error', onError);

@@ -1,3 +1,4 @@
+import { constants as buffers } from 'node:buffer';
 import { constants, inflateSync } from 'node:zlib';
 import { UnsupportedDocumentError } from '../errors.js';
 
@@ -26,8 +27,16 @@ export const MAX_BROKEN_STREAMS = 1_000;
 const STREAM = Buffer.from('stream', 'latin1');
 /** A PDF name ends at whitespace or a delimiter. */
 const END_OF_NAME = String.raw`(?=[\s/\[\]<>()%{}]|$)`;
-/** Filters pdf.js decodes whose output a zlib pass cannot measure: LZW (a bomb of its own) and the ASCII encodings. */
-const UNMEASURED = new RegExp(`/(?:LZWDecode|LZW|ASCII85Decode|A85|ASCIIHexDecode|AHx)${END_OF_NAME}`);
+/**
+ * Filters pdf.js decodes whose output a zlib pass cannot measure: LZW (a bomb of its own), run-length (64 times its
+ * input), and the ASCII encodings (which can hide a Flate stream from the zlib pass).
+ */
+const UNMEASURED = new RegExp(
+  `/(?:LZWDecode|LZW|RunLengthDecode|RL|ASCII85Decode|A85|ASCIIHexDecode|AHx)${END_OF_NAME}`,
+);
+/** A name may spell any character as `#xx` (`/LZW#44ecode` is `/LZWDecode`): names are matched as pdf.js reads them. */
+const decodeNames = (latin1: string) =>
+  latin1.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 const IMAGE = new RegExp(String.raw`/Subtype\s*/Image${END_OF_NAME}`);
 /** Bytes before a stream searched for its dictionary's `/Subtype /Image`. */
 const DICTIONARY_WINDOW = 1024;
@@ -55,9 +64,9 @@ function dataStart(buffer: Buffer, keyword: number): number {
 export function checkInflatedSize(bytes: Uint8Array, budget: number): void {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const unmeasured = (latin1: string) => {
-    if (UNMEASURED.test(latin1)) {
+    if (UNMEASURED.test(latin1) || (latin1.includes('#') && UNMEASURED.test(decodeNames(latin1)))) {
       throw new UnsupportedDocumentError(
-        'PDF uses LZW or ASCII stream filters, whose output cannot be bounded before reading: not supported',
+        'PDF uses LZW, run-length or ASCII stream filters, whose output cannot be bounded before reading: not supported',
       );
     }
   };
@@ -77,11 +86,14 @@ export function checkInflatedSize(bytes: Uint8Array, budget: number): void {
     try {
       // zlib stops at the deflate stream's end: whatever follows (endstream, the next objects) is not read.
       inflated = inflateSync(buffer.subarray(start), {
-        maxOutputLength: room + 1,
+        // Node 20 takes at most 4 GiB - 1 here; a budget past it is bounded by that.
+        maxOutputLength: Math.min(room + 1, buffers.MAX_LENGTH),
         finishFlush: constants.Z_SYNC_FLUSH,
       });
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') {
+      const code = (error as { code?: string }).code;
+      if (code !== 'ERR_BUFFER_TOO_LARGE') {
+        if (code !== 'Z_DATA_ERROR' && code !== 'Z_BUF_ERROR' && code !== 'Z_NEED_DICT') throw error;
         if (++broken > MAX_BROKEN_STREAMS) {
           throw new UnsupportedDocumentError(
             `PDF is malformed (more than ${MAX_BROKEN_STREAMS} streams do not inflate)`,
@@ -98,7 +110,7 @@ export function checkInflatedSize(bytes: Uint8Array, budget: number): void {
         `PDF ${kind === 'image' ? 'images' : 'streams'} inflate past ${budgets[kind]} bytes (a compression bomb?)`,
       );
     }
-    // An object stream holds other objects' dictionaries, filter arrays among them.
-    if (kind === 'text' && inflated) unmeasured(inflated.toString('latin1'));
+    // An object stream holds other objects' dictionaries, filter arrays among them (whatever its label says).
+    if (inflated) unmeasured(inflated.toString('latin1'));
   }
 }

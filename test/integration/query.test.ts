@@ -395,7 +395,10 @@ describe('query handler: tenants and metadata filters', () => {
       { sub: 'u1', tenant: 'acme' },
       { query: 'plan', filter: { equals: { key: 'x', value: 1 } } },
     );
-    expect(unknown).toEqual({ status: 400, body: { error: 'filter: unknown key "x"' } });
+    expect(unknown).toEqual({
+      status: 400,
+      body: { error: 'filter: a key is not filterable, or not with that operator or value type' },
+    });
     const required = await loadHandler(baseEnv({ VECTOR_TABLE: TABLE, TENANCY: 'required' }));
     const event = httpEvent(JSON.stringify({ query: 'plan' })) as { requestContext: Record<string, unknown> };
     event.requestContext = { ...event.requestContext, authorizer: { jwt: { claims: { sub: 'u3' }, scopes: null } } };

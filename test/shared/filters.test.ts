@@ -111,6 +111,13 @@ describe('filterFieldsOf', () => {
 });
 
 describe('searchFilterOf', () => {
+  it('tells a scoped caller neither which keys exist nor their types', () => {
+    const same = 'filter: a key is not filterable, or not with that operator or value type';
+    expect(() => searchFilterOf({ equals: { key: 'region', value: 'eu' } }, FIELDS, 'a')).toThrow(same);
+    expect(() => searchFilterOf({ equals: { key: 'year', value: 'x' } }, FIELDS, 'a')).toThrow(same);
+    expect(() => searchFilterOf({ equals: { key: 'region', value: 'eu' } }, FIELDS)).toThrow(/filterable: source/);
+  });
+
   it('ANDs the tenant to every filter, so none can reach past it', () => {
     expect(searchFilterOf(undefined, FIELDS, "a'b")).toEqual({ where: "(`tenant` = 'a''b')" });
     expect(searchFilterOf({ source: 'docs/a.txt' }, FIELDS, 'a')).toEqual({

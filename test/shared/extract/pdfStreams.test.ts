@@ -51,17 +51,20 @@ describe('checkInflatedSize', () => {
     expect(() => checkInflatedSize(pdfOf(corrupt), 1024)).not.toThrow();
   });
 
-  it('refuses the filters it cannot measure, in the file or inside an object stream', () => {
+  it('refuses the filters it cannot measure, however spelt, in the file or inside any inflated stream', () => {
     const refusal =
-      'PDF uses LZW or ASCII stream filters, whose output cannot be bounded before reading: not supported';
-    for (const filter of ['/LZWDecode', '[/ASCII85Decode /FlateDecode]', '/AHx']) {
+      'PDF uses LZW, run-length or ASCII stream filters, whose output cannot be bounded before reading: not supported';
+    for (const filter of ['/LZWDecode', '[/ASCII85Decode /FlateDecode]', '/AHx', '[/Fl /RL]', '/LZW#44ecode']) {
       expect(() => checkInflatedSize(pdfOf(streamObject(`/Filter ${filter}`, Buffer.from('data'))), 1 << 20)).toThrow(
         refusal,
       );
     }
     const objectStream = deflateSync(Buffer.from('5 0 << /Filter [/A85 /Fl] >>'));
     expect(() =>
-      checkInflatedSize(pdfOf(streamObject('/Type /ObjStm /Filter /FlateDecode', objectStream)), 1 << 20),
+      checkInflatedSize(
+        pdfOf(streamObject('/Type /ObjStm /Subtype /Image /Filter /FlateDecode', objectStream)),
+        1 << 20,
+      ),
     ).toThrow(refusal);
     // A name that merely starts the same way is another name.
     expect(() => checkInflatedSize(pdfOf(streamObject('/LZWish true', Buffer.from('data'))), 1 << 20)).not.toThrow();
