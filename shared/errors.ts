@@ -94,6 +94,12 @@ export class StoreUnavailableError extends UnavailableError {
   }
 }
 
+/** The vector table does not exist yet (nothing was ingested): a reader sees an empty index, a writer creates it. */
+export class NoTableError extends AppError {
+  readonly statusCode = 404;
+  readonly expose = true;
+}
+
 /** The vector table was built by another embedding model or metric than the one configured. */
 export class StoreMismatchError extends AppError {
   readonly statusCode = 500;

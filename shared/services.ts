@@ -1,7 +1,8 @@
 import type { Config } from './config.js';
 import type { IngestDeps } from './ingest.js';
 import type { Log } from './log.js';
-import type { Embedder } from './ports.js';
+import { NoTableError } from './errors.js';
+import type { ChunkReader, Embedder } from './ports.js';
 import type { QueryDeps } from './query.js';
 import type { CrossEncoder } from './rerank/crossEncoder.js';
 import { createEmbedder } from './models/fromConfig.js';
@@ -35,11 +36,22 @@ export function createServices(config: Config, options: { readOnly?: boolean } =
   return { embedder, store, crossEncoder };
 }
 
+/** The index before anything was ingested. */
+const EMPTY_INDEX: ChunkReader = {
+  search: async () => [],
+  searchText: async () => [],
+  attributeTypes: async () => ({}),
+};
+
 /** Everything answerQuery needs, from the services and the configuration (query Lambda, CLIs). */
 export async function queryDeps(services: Services, config: Config, log: Log): Promise<QueryDeps> {
   const [embedder, store, crossEncoder] = await Promise.all([
     services.embedder(),
-    services.store(),
+    // Before the first ingest there is no table: an empty index answers (and the next query looks again).
+    services.store().catch((error: unknown): ChunkReader => {
+      if (error instanceof NoTableError) return EMPTY_INDEX;
+      throw error;
+    }),
     services.crossEncoder(),
   ]);
   return {

@@ -1,7 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Bool, type DataType, Field, FixedSizeList, Float32, Float64, Int32, List, Schema, Utf8 } from 'apache-arrow';
 import { sha256Hex } from './document.js';
-import { StoreMismatchError, StoreUnavailableError } from './errors.js';
+import { NoTableError, StoreMismatchError, StoreUnavailableError } from './errors.js';
 import type { Config } from './config.js';
 import {
   type Attributes,
@@ -424,7 +424,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     const dimensionOf = async (): Promise<number> => {
       const { dimension } = options;
       if (dimension === undefined)
-        throw new StoreMismatchError(`table "${name}" does not exist yet; the first ingest creates it`);
+        throw new NoTableError(`table "${name}" does not exist yet; the first ingest creates it`);
       return typeof dimension === 'number' ? dimension : dimension();
     };
     let createdWith: number | undefined;

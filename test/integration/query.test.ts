@@ -287,6 +287,16 @@ describe('query handler (LanceDB on s3://, SageMaker backend on the local endpoi
     );
   });
 
+  it('answers no results before anything was ingested, without creating the table (it only reads)', async () => {
+    const empty = await loadHandler(baseEnv({ VECTOR_TABLE: 'never-ingested' }));
+    const body = (await empty({ query: 'economy' }, lambdaContext('query'))) as QueryResponse;
+    expect(body.results).toEqual([]);
+    const table = await LanceStore.openExisting(
+      storeOptionsFrom(loadConfig(baseEnv({ VECTOR_TABLE: 'never-ingested' }))),
+    );
+    expect(table).toBeNull();
+  });
+
   it('fails a bad direct invoke with a named error', async () => {
     const error = await handler({ query: '' }, lambdaContext('query')).catch((e: unknown) => e);
     expect((error as Error).name).toBe('BadRequestError');
