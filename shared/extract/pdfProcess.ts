@@ -141,7 +141,12 @@ class PdfProcess {
         }, limits.timeoutMs);
         const onMessage = (reply: Reply) => {
           done();
-          if (reply.ok) return resolve(reply.result);
+          if (reply.ok) {
+            // A child that grew for a large PDF would keep that memory while idle, beside the function: replace it.
+            const after = child.pid === undefined ? null : residentMb(child.pid);
+            if (after !== null && after > limits.memoryMb / 2) this.#retire();
+            return resolve(reply.result);
+          }
           if (reply.spent) this.#retire(); // its memory or pdf.js's state may be in a bad way
           reject(reply.unsupported ? new UnsupportedDocumentError(reply.message) : new Error(reply.message));
         };
