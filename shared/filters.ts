@@ -164,6 +164,13 @@ export function compileFilter(
   return compile(filter, 1);
 }
 
+/** Whether a request's filter is an expression (over keys the caller must look up), not `{"source": key}`. */
+export function isFilterExpression(
+  filter: { source?: string } | FilterExpression | undefined,
+): filter is FilterExpression {
+  return filter !== undefined && !('source' in filter) && Object.keys(filter).length > 0;
+}
+
 /**
  * A filter compiled for a caller scoped to `tenant`: the table's keys are every tenant's attribute names, so an
  * unknown key and a value of another type get one answer that tells neither which keys exist nor their types.
@@ -191,9 +198,8 @@ export function searchFilterOf(
   tenant: string | null = null,
 ): { source?: string; where?: string } {
   const scope = tenant === null ? [] : [compileFilter({ equals: { key: 'tenant', value: tenant } })];
-  const bySource = filter !== undefined && ('source' in filter || Object.keys(filter).length === 0);
-  const expression =
-    filter === undefined || bySource ? [] : [scopedCompile(filter as FilterExpression, fields, tenant)];
+  const bySource = filter !== undefined && !isFilterExpression(filter);
+  const expression = isFilterExpression(filter) ? [scopedCompile(filter, fields, tenant)] : [];
   const where = [...scope, ...expression].map((p) => `(${p})`).join(' AND ');
   return {
     ...(bySource ? { source: (filter as { source?: string }).source } : {}),

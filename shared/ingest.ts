@@ -84,26 +84,16 @@ async function prepareDocument(
   source: string,
   content: DocumentContent,
   stored: StoredVersion | undefined,
-  types: Map<string, AttributeType>,
+  types: ReadonlyMap<string, AttributeType>,
   deps: IngestDeps,
 ): Promise<Prepared> {
   const metadata = conformingAttributes(source, content, types, deps);
   const tenant = tenantOf(source, metadata, deps.tenancy ?? DEFAULT_TENANCY);
-  // Only a document that is written types its new attributes for the rest of the batch (one skipped does not).
-  const typed = (prepared: Prepared): Prepared => {
-    for (const [name, value] of Object.entries(metadata))
-      if (!types.has(name)) types.set(name, attributeTypeOf(value)!);
-    return prepared;
-  };
   const contentHash = sha256Hex(content.bytes);
   if (stored?.content === contentHash) {
     if (stored.metadata === metadataHash(metadata, tenant)) return { source, action: 'unchanged' };
     const chunks = await deps.store.storedChunks(source);
-    return typed({
-      write: { source, contentHash, chunks, metadata, tenant },
-      action: 'metadata',
-      chunks: chunks.length,
-    });
+    return { write: { source, contentHash, chunks, metadata, tenant }, action: 'metadata', chunks: chunks.length };
   }
   const { text: extracted, pages } = await extractText(source, content.bytes, deps.rules);
   const texts = await chunkText(extracted, deps.split);
@@ -113,7 +103,7 @@ async function prepareDocument(
     const offsets = spans[i]!;
     return { text, vector: vectors[i]!, offsets, pages: offsets ? pagesOf(offsets, pages) : null };
   });
-  return typed({ write: { source, contentHash, chunks, metadata, tenant }, action: 'indexed', chunks: chunks.length });
+  return { write: { source, contentHash, chunks, metadata, tenant }, action: 'indexed', chunks: chunks.length };
 }
 
 /** A prepared document that needs a write. */
@@ -277,7 +267,12 @@ export async function syncDocuments(
         document = { source: name, action: 'deleted', chunks: 0 };
       }
       prepared.push(document);
-      if ('write' in document) await batch.add(document);
+      if ('write' in document) {
+        // Only a document that is written types its new attributes for the rest of the batch (one skipped does not).
+        for (const [name, value] of Object.entries(document.write.metadata ?? {}))
+          if (!types.has(name)) types.set(name, attributeTypeOf(value)!);
+        await batch.add(document);
+      }
     } catch (error) {
       prepared.push(
         error instanceof UnsupportedDocumentError ? skip(name, error) : { source: name, action: 'failed', error },

@@ -3,7 +3,7 @@ import { RerankUnavailableError } from './errors.js';
 import type { Log } from './log.js';
 import { type ChunkReader, type Embedder, type SearchHit, type Span, untraced } from './ports.js';
 import { type CrossEncoder, rerank, sigmoid } from './rerank/crossEncoder.js';
-import { DEFAULT_FILTER_FIELDS, filterFieldsOf, searchFilterOf } from './filters.js';
+import { DEFAULT_FILTER_FIELDS, filterFieldsOf, isFilterExpression, searchFilterOf } from './filters.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
 
 export interface QueryDeps {
@@ -92,9 +92,9 @@ export async function answerQuery(request: QueryRequest, deps: QueryDeps): Promi
   const topN = Math.min(request.topN ?? deps.defaults.topN, k);
   const t0 = performance.now();
   // Metadata keys are the table's attribute columns; only an expression filter needs to know them.
-  const expression =
-    request.filter !== undefined && !('source' in request.filter) && Object.keys(request.filter).length > 0;
-  const fields = expression ? filterFieldsOf(await deps.store.attributeTypes()) : DEFAULT_FILTER_FIELDS;
+  const fields = isFilterExpression(request.filter)
+    ? filterFieldsOf(await deps.store.attributeTypes())
+    : DEFAULT_FILTER_FIELDS;
   const retrieved = await retrieve(request.query, deps.embedder, deps.store, {
     mode: request.mode ?? deps.retrieval?.mode ?? 'vector',
     rrfK: deps.retrieval?.rrfK,

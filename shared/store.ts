@@ -85,20 +85,33 @@ const LATER_COLUMNS: [string, string][] = [
 /** The columns every search returns (with every attribute column). */
 const HIT_COLUMNS = ['id', 'text', 'source', 'chunk', ...CITATION_COLUMNS];
 
-/** The Arrow type of each attribute type, and the SQL that adds such a column to existing rows (as null). */
-const ATTRIBUTE_COLUMN: Record<AttributeType, { arrow: () => DataType; sql: string }> = {
-  string: { arrow: () => new Utf8(), sql: 'CAST(NULL AS STRING)' },
-  number: { arrow: () => new Float64(), sql: 'CAST(NULL AS DOUBLE)' },
-  boolean: { arrow: () => new Bool(), sql: 'CAST(NULL AS BOOLEAN)' },
-  'string[]': { arrow: () => new List(new Field('item', new Utf8(), true)), sql: "arrow_cast(NULL, 'List(Utf8)')" },
+/** The Arrow type of each attribute type (as Arrow names it), and the SQL that adds such a column as null. */
+const ATTRIBUTE_COLUMN: Record<AttributeType, { arrow: string; sql: string }> = {
+  string: { arrow: String(new Utf8()), sql: 'CAST(NULL AS STRING)' },
+  number: { arrow: String(new Float64()), sql: 'CAST(NULL AS DOUBLE)' },
+  boolean: { arrow: String(new Bool()), sql: 'CAST(NULL AS BOOLEAN)' },
+  'string[]': { arrow: String(new List(new Field('item', new Utf8(), true))), sql: "arrow_cast(NULL, 'List(Utf8)')" },
 };
 
 /** The attribute type an Arrow column holds, or null for a column no attribute could have made. */
 function attributeTypeOfColumn(type: DataType): AttributeType | null {
-  for (const [attributeType, column] of Object.entries(ATTRIBUTE_COLUMN)) {
-    if (column.arrow().toString() === type.toString()) return attributeType as AttributeType;
+  const arrow = String(type);
+  const found = Object.entries(ATTRIBUTE_COLUMN).find(([, column]) => column.arrow === arrow);
+  return found ? (found[0] as AttributeType) : null;
+}
+
+/**
+ * Refuses a batch with an attribute whose value is not of the type `types` gives it: ingestion drops such
+ * attributes first (shared/ingest.ts), so only a race with another writer gets this far, and its retry drops it.
+ */
+function refuseMismatches(batch: SourceWrite[], types: Readonly<Record<string, AttributeType>>): void {
+  for (const write of batch) {
+    for (const [name, value] of Object.entries(write.metadata ?? {})) {
+      const type = attributeTypeOf(value)!;
+      if (types[name] !== type)
+        throw new StoreMismatchError(`attribute "${name}" holds ${types[name]} values, not ${type}`);
+    }
   }
-  return null;
 }
 
 /** The attribute columns of a schema, by attribute name. */
@@ -133,6 +146,12 @@ function citationOf(row: Row): Pick<SearchHit, 'offsets' | 'pages'> {
     offsets: start === null || end === null ? null : { start, end },
     pages: first === null || last === null ? null : { first, last },
   };
+}
+
+/** A search's row as a hit with `score`: its citation and its document's attributes. */
+function hitOf(row: Row, score: number): SearchHit {
+  const { id, text, source } = row;
+  return { id, text, source, chunk: Number(row.chunk), score, ...citationOf(row), metadata: metadataOf(row) };
 }
 
 /**
@@ -208,6 +227,7 @@ function chunkRows({ source, contentHash, chunks, metadata = {}, tenant = null }
   const cleared = Object.keys(attributeTypesOf(schema)).map((name) => [columnOf(name), null]);
   const given = Object.entries(metadata).map(([name, value]) => [columnOf(name), value]);
   const attributes = Object.fromEntries([...cleared, ...given]);
+  const metadataHashOfRows = metadataHash(metadata, tenant);
   return chunks.map((c, chunk) => ({
     id: `${sourceId}:${chunk}`,
     text: c.text,
@@ -220,7 +240,7 @@ function chunkRows({ source, contentHash, chunks, metadata = {}, tenant = null }
     char_end: c.offsets?.end ?? null,
     page_first: c.pages?.first ?? null,
     page_last: c.pages?.last ?? null,
-    metadata_hash: metadataHash(metadata, tenant),
+    metadata_hash: metadataHashOfRows,
     tenant,
     ...attributes,
   }));
@@ -396,7 +416,6 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
 export class LanceStore implements ChunkReader, ChunkWriter {
   readonly #table: lancedb.Table;
   #schema: Schema;
-
   readonly #metric: Metric;
   readonly #pending: PendingWrite[] = [];
   #committing = false;
@@ -479,33 +498,26 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   }
 
   /**
-   * Adds a column for each attribute of the batch the table lacks. An attribute whose column holds another type
-   * is refused here: ingestion drops such attributes first (shared/ingest.ts), so only a race with another writer
-   * gets this far, and its retry then drops it.
+   * Adds a column for each attribute of the batch the table lacks, typed by the first write that brings it; a
+   * write whose attribute has another type than its column's is refused (refuseMismatches).
    */
   async #ensureAttributeColumns(batch: SourceWrite[]): Promise<void> {
     // Read afresh: another writer may have added columns, and every row must clear the ones its document lacks.
     this.#schema = await this.#table.schema();
-    const existing = attributeTypesOf(this.#schema);
+    const types = attributeTypesOf(this.#schema);
     const wanted = new Map<string, AttributeType>();
     for (const write of batch) {
       for (const [name, value] of Object.entries(write.metadata ?? {})) {
-        const type = attributeTypeOf(value)!;
-        const known = existing[name] ?? wanted.get(name);
-        if (known !== undefined && known !== type)
-          throw new StoreMismatchError(`attribute "${name}" holds ${known} values, not ${type}`);
-        if (existing[name] === undefined) wanted.set(name, type);
+        if (types[name] === undefined && !wanted.has(name)) wanted.set(name, attributeTypeOf(value)!);
       }
     }
+    // Before any schema change: a type of the batch against the table's, or against the batch's own first.
+    refuseMismatches(batch, { ...types, ...Object.fromEntries(wanted) });
     if (wanted.size === 0) return;
     const columns = [...wanted].map(([name, type]): [string, string] => [columnOf(name), ATTRIBUTE_COLUMN[type].sql]);
     this.#schema = await withColumns(this.#table, this.#schema, columns);
     // Another writer may have added one of them first, with another type: writing ours would coerce the values.
-    const now = attributeTypesOf(this.#schema);
-    for (const [name, type] of wanted) {
-      if (now[name] !== type)
-        throw new StoreMismatchError(`attribute "${name}" holds ${now[name]} values, not ${type}`);
-    }
+    refuseMismatches(batch, attributeTypesOf(this.#schema));
   }
 
   /**
@@ -599,15 +611,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     const where = predicateOf(options);
     if (where) query = query.where(where);
     const rows = (await readOrUnavailable(() => query.toArray())) as Row[];
-    return rows.map((r) => ({
-      id: r.id,
-      text: r.text,
-      source: r.source,
-      chunk: Number(r.chunk),
-      score: similarity(this.#metric, r._distance ?? 0),
-      ...citationOf(r),
-      metadata: metadataOf(r),
-    }));
+    return rows.map((r) => hitOf(r, similarity(this.#metric, r._distance ?? 0)));
   }
 
   async searchText(query: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -619,15 +623,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
     const where = predicateOf(options);
     if (where) search = search.where(where);
     const rows = (await readOrUnavailable(() => search.toArray())) as (Row & { _score: number })[];
-    return rows.map((r) => ({
-      id: r.id,
-      text: r.text,
-      source: r.source,
-      chunk: Number(r.chunk),
-      score: r._score,
-      ...citationOf(r),
-      metadata: metadataOf(r),
-    }));
+    return rows.map((r) => hitOf(r, r._score));
   }
 
   /**
