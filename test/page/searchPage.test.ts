@@ -188,7 +188,9 @@ describe('search page (headless Chromium, local stack with API keys)', () => {
     await page.goto(base);
     await page.fill('#key', KEY);
     await page.press('#key', 'Tab'); // a changed key is kept and the upload limits asked again
-    await page.waitForFunction("document.getElementById('upload-limits').textContent.includes('MiB')");
+    // A locator waits without evaluating a string in the page (the page's CSP forbids eval, which a string predicate
+    // of waitForFunction needs).
+    await page.locator('#upload-limits', { hasText: 'MiB' }).waitFor();
     expect(await page.textContent('#upload-limits')).toBe(
       '(.txt, .md, .pdf, .html, .htm, .docx, up to 4.0 MiB; stored under docs/)',
     );
