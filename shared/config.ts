@@ -112,6 +112,9 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/** The name of every environment variable loadConfig reads (docs/configuration.md has a row for each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** Validated, typed configuration. Never log it whole: it may carry credentials. */
 export interface Config {
   embedding: {
@@ -224,7 +227,7 @@ function toConfig(env: Env): Config {
  * @example const config = loadConfig(); // at module scope, once per container
  */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const keys = Object.keys(envSchema.shape) as (keyof Env)[];
+  const keys = CONFIG_VARIABLES as (keyof Env)[];
   const picked = Object.fromEntries(keys.map((k) => [k, emptyToUndefined(source[k])]));
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) {
