@@ -1,11 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, type Metrics, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type middy from '@middy/core';
 import type { Span } from '../shared/ports.js';
+import type { ShardOutcome } from '../shared/rerank/fanOutCrossEncoder.js';
 
 /** CloudWatch namespace of every function's metrics unless POWERTOOLS_METRICS_NAMESPACE names another. */
 export const METRICS_NAMESPACE = 'RerankPipeline';
@@ -38,13 +39,18 @@ function tracerSpan(tracer: Tracer): Span {
   };
 }
 
-/** Logger, metrics and tracer of one function, named after it. */
-export function observability(serviceName: string): Observability {
-  const logger = new Logger({ serviceName });
-  const metrics = new Metrics({
+/** One function's EMF metrics, flushed by `logMetrics(metrics)` once per invocation. */
+export function functionMetrics(serviceName: string): Metrics {
+  return new PowertoolsMetrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
     serviceName,
   });
+}
+
+/** Logger, metrics and tracer of one function, named after it. */
+export function observability(serviceName: string): Observability {
+  const logger = new Logger({ serviceName });
+  const metrics = functionMetrics(serviceName);
   const tracer = new Tracer({ serviceName });
   return {
     logger,
@@ -58,4 +64,10 @@ export function observability(serviceName: string): Observability {
       logMetrics(metrics),
     ],
   };
+}
+
+/** One count per fanned-out shard, and one per shard scored in-process after its invocations failed (EMF). */
+export function recordShard(target: Metrics, outcome: ShardOutcome): void {
+  target.addMetric('fanOutShards', MetricUnit.Count, 1);
+  target.addMetric('fanOutFallbacks', MetricUnit.Count, outcome.fellBack ? 1 : 0);
 }

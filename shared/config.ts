@@ -87,6 +87,23 @@ const envSchema = z.object({
   SAGEMAKER_CONCURRENCY: int(1, 16).default(4),
   RERANK_TIMEOUT_MS: int(100, 60_000).default(10_000),
   RERANK_MAX_RETRIES: int(0, 10).default(3),
+  /**
+   * Fan-out of in-process scoring (RERANK_BACKEND=local): the most shards scored at once by concurrent invocations of
+   * SCORING_FUNCTION_NAME, and the fewest pairs worth a shard; smaller sets are scored in-process (bench: fanout).
+   */
+  RERANK_FANOUT: int(1, 64).default(4),
+  RERANK_FANOUT_MIN_PAIRS: int(1, 1000).default(25),
+  /** Longest wait for one scoring invocation before it is tried again (once), then scored in-process. */
+  RERANK_SHARD_TIMEOUT_MS: int(100, 60_000).default(4000),
+  /** The scoring function (serverless.yml's `score`); unset: no fan-out. */
+  SCORING_FUNCTION_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,170}$/, 'a Lambda function name or ARN')
+    .optional(),
+  /** Lambda Invoke API endpoint override (the local stack's scoring pool); unset on AWS. */
+  LAMBDA_ENDPOINT: z.string().url().optional(),
+  /** onnxruntime intra-op threads of the in-process cross-encoder; 0: onnxruntime's default (one per physical core). */
+  RERANK_THREADS: int(0, 64).default(0),
   /** What the query does when reranking fails after retries: answer 503, or return retrieval order flagged reranked=false. */
   RERANK_FAILURE_POLICY: z.enum(['error', 'fallback']).default('error'),
 
@@ -159,6 +176,16 @@ export interface Config {
     timeoutMs: number;
     maxRetries: number;
     failurePolicy: 'error' | 'fallback';
+    /** onnxruntime intra-op threads; 0: its default. */
+    threads: number;
+    /** Fan-out over the scoring function; null when off (no function, or at most one shard). */
+    fanOut: {
+      functionName: string;
+      endpoint?: string;
+      maxShards: number;
+      minPairsPerShard: number;
+      shardTimeoutMs: number;
+    } | null;
   };
   query: { k: number; topN: number };
   tenancy: TenancySettings;
@@ -209,6 +236,17 @@ function toConfig(env: Env): Config {
       timeoutMs: env.RERANK_TIMEOUT_MS,
       maxRetries: env.RERANK_MAX_RETRIES,
       failurePolicy: env.RERANK_FAILURE_POLICY,
+      threads: env.RERANK_THREADS,
+      fanOut:
+        env.SCORING_FUNCTION_NAME && env.RERANK_FANOUT > 1
+          ? {
+              functionName: env.SCORING_FUNCTION_NAME,
+              endpoint: env.LAMBDA_ENDPOINT,
+              maxShards: env.RERANK_FANOUT,
+              minPairsPerShard: env.RERANK_FANOUT_MIN_PAIRS,
+              shardTimeoutMs: env.RERANK_SHARD_TIMEOUT_MS,
+            }
+          : null,
     },
     query: { k: env.RETRIEVE_K, topN: env.TOP_N },
     tenancy: {

@@ -5,7 +5,7 @@ import { type Attributes, METADATA_LIMITS } from './metadata.js';
 import { RETRIEVAL_MODES } from './retrieval.js';
 import { MAX_TENANT_CHARS } from './tenants.js';
 
-const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
+export const PairsSchema = z.array(z.tuple([z.string(), z.string()]));
 
 /**
  * The cross-encoder endpoint contract, the seed's `inference.py`: `{"pairs": [[query, passage], ...]}` →

@@ -7,7 +7,7 @@ import type { QueryDeps } from './query.js';
 import type { CrossEncoder } from './rerank/crossEncoder.js';
 import { createEmbedder } from './models/fromConfig.js';
 import { once } from './once.js';
-import { createCrossEncoder } from './rerank/fromConfig.js';
+import { type CrossEncoderHooks, createCrossEncoder } from './rerank/fromConfig.js';
 import { LanceStore, storeOptionsFrom } from './store.js';
 
 /** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
@@ -22,7 +22,10 @@ export interface Services {
  * Builds the services for a configuration. Call at module scope in a Lambda so models and connections are
  * loaded once per container, never per event. The store opens without the embedder when its table exists.
  */
-export function createServices(config: Config, options: { readOnly?: boolean } = {}): Services {
+export function createServices(
+  config: Config,
+  options: { readOnly?: boolean; crossEncoder?: CrossEncoderHooks } = {},
+): Services {
   const embedder = once(() => createEmbedder(config));
   const store = once(() =>
     LanceStore.open({
@@ -32,7 +35,7 @@ export function createServices(config: Config, options: { readOnly?: boolean } =
       readOnly: options.readOnly,
     }),
   );
-  const crossEncoder = once(() => createCrossEncoder(config));
+  const crossEncoder = once(() => createCrossEncoder(config, options.crossEncoder));
   return { embedder, store, crossEncoder };
 }
 

@@ -18,14 +18,17 @@ import {
   logFailure,
   parseHttpBody,
 } from '../http.js';
-import { observability } from '../observability.js';
+import { observability, recordShard } from '../observability.js';
 
 // Created once per container.
 const config = loadConfig();
 configureModelHub(config.models);
 const { logger, metrics, span, middlewares } = observability('query');
 // Read-only: the query role may not write the table (a table made before newer columns is upgraded by ingestion).
-const services = createServices(config, { readOnly: true });
+const services = createServices(config, {
+  readOnly: true,
+  crossEncoder: { log: logger, onShard: (outcome) => recordShard(metrics, outcome) },
+});
 
 /** One EMF line per query: the four stage latencies, the results returned and whether reranking ran or fell back. */
 function recordMetrics(target: Metrics, response: QueryResponse): void {

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.js';
@@ -17,15 +18,20 @@ import {
   type RerankApiDeps,
 } from '../../shared/rerankApi.js';
 import { isHttpEvent, jsonResponse, parseHttpBody, logFailure } from '../http.js';
+import { functionMetrics, recordShard } from '../observability.js';
 
 // Created once per container: no LanceDB, no embedder, only the cross-encoder (and its tokenizer).
 const config = loadConfig();
 configureModelHub(config.models);
 const logger = new Logger({ serviceName: 'rerank' });
+const metrics = functionMetrics('rerank');
 let contract: ReturnType<typeof openApiDocument> | undefined;
 
 const loadDeps = once(async (): Promise<RerankApiDeps> => {
-  const encoder = await createCrossEncoder(config);
+  const encoder = await createCrossEncoder(config, {
+    log: logger,
+    onShard: (outcome) => recordShard(metrics, outcome),
+  });
   if (!encoder) throw new ConfigError('RERANK_BACKEND=none: the rerank function needs a cross-encoder');
   return { encoder, counter: await createTokenCounter(config, encoder) };
 });
@@ -72,4 +78,4 @@ async function rerankHandler(event: unknown, _context: Context): Promise<APIGate
   }
 }
 
-export const handler = middy(rerankHandler).use(injectLambdaContext(logger));
+export const handler = middy(rerankHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));

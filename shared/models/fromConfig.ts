@@ -18,11 +18,12 @@ export function createEmbedder(config: Config): Promise<TransformersEmbedder> {
   });
 }
 
-/** The in-process cross-encoder the configuration names (RERANKER_MODEL / _DTYPE, RERANK_BATCH_SIZE). */
+/** The in-process cross-encoder the configuration names (RERANKER_MODEL / _DTYPE, RERANK_BATCH_SIZE, RERANK_THREADS). */
 export function createLocalCrossEncoder(config: Config): Promise<LocalCrossEncoder> {
   return LocalCrossEncoder.create({
     model: config.rerank.model,
     dtype: config.rerank.dtype,
     batchSize: config.rerank.batchSize,
+    threads: config.rerank.threads,
   });
 }

@@ -7,7 +7,9 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@xenova/transformers';
+import { getModelFile } from '@xenova/transformers/src/utils/hub.js';
 import path from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
 import type { TokenCounter } from '../rerank/documents.js';
 import type { EncodingTemplate, PaddedBatch, TemplatePiece } from './encoding.js';
 
@@ -145,6 +147,25 @@ export async function loadTokenCounter(modelId: string): Promise<TokenCounter> {
   };
 }
 
+export interface EncoderModelOptions {
+  /**
+   * onnxruntime's intra-op threads for this model's session; 0 keeps onnxruntime's default (one per physical core).
+   * transformers.js 2.17 passes no session options, so a set value costs a second session at load. @default 0
+   */
+  threads?: number;
+}
+
+/** The model's session again, with `threads` intra-op threads (one inter-op thread: the graph runs in sequence). */
+async function sessionWithThreads(modelId: string, dtype: Dtype, threads: number): Promise<InferenceSession> {
+  const file = `onnx/${dtype === 'int8' ? 'model_quantized' : 'model'}.onnx`;
+  const buffer = (await getModelFile(modelId, file, true, {})) as Uint8Array;
+  return InferenceSession.create(buffer, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+}
+
 /**
  * Loads a tokenizer and an ONNX encoder by model id (local folder or hub, see configureModelHub).
  * `int8` picks `onnx/model_quantized.onnx`, `fp32` picks `onnx/model.onnx`.
@@ -153,6 +174,7 @@ export async function loadEncoderModel(
   modelId: string,
   kind: 'feature-extraction' | 'sequence-classification',
   dtype: Dtype,
+  options: EncoderModelOptions = {},
 ): Promise<EncoderModel> {
   const Model = kind === 'sequence-classification' ? AutoModelForSequenceClassification : AutoModel;
   let tokenizer: PreTrainedTokenizer;
@@ -162,6 +184,13 @@ export async function loadEncoderModel(
       AutoTokenizer.from_pretrained(modelId),
       Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
     ]);
+    if (options.threads) {
+      (model as unknown as { session: InferenceSession }).session = await sessionWithThreads(
+        modelId,
+        dtype,
+        options.threads,
+      );
+    }
   } catch (error) {
     throw loadFailure(modelId, error);
   }

@@ -2,21 +2,48 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createLocalCrossEncoder } from '../models/fromConfig.js';
 import { loadTokenCounter } from '../models/transformersModel.js';
+import type { Log } from '../log.js';
 import type { CrossEncoder } from './crossEncoder.js';
 import type { TokenCounter } from './documents.js';
+import { FanOutCrossEncoder, type ShardOutcome } from './fanOutCrossEncoder.js';
+import { LambdaShardInvoker } from './lambdaShardInvoker.js';
 import { LocalCrossEncoder } from './localCrossEncoder.js';
 import { SageMakerCrossEncoder } from './sagemakerCrossEncoder.js';
 
+/** Where a fanned-out cross-encoder reports (the function's logger and metrics). */
+export interface CrossEncoderHooks {
+  log?: Log;
+  onShard?: (outcome: ShardOutcome) => void;
+}
+
 /**
- * The cross-encoder of RERANK_BACKEND: in-process, a SageMaker endpoint, or none. Imports neither LanceDB nor the
- * embedder, so the rerank function's package stays small.
+ * The cross-encoder of RERANK_BACKEND: in-process (fanned out over the scoring function when SCORING_FUNCTION_NAME
+ * and RERANK_FANOUT say so), a SageMaker endpoint, or none. Imports neither LanceDB nor the embedder, so the rerank
+ * function's package stays small.
  */
-export async function createCrossEncoder(config: Config): Promise<CrossEncoder | null> {
+export async function createCrossEncoder(config: Config, hooks: CrossEncoderHooks = {}): Promise<CrossEncoder | null> {
   switch (config.rerank.backend) {
     case 'none':
       return null;
-    case 'local':
-      return createLocalCrossEncoder(config);
+    case 'local': {
+      const local = await createLocalCrossEncoder(config);
+      const fanOut = config.rerank.fanOut;
+      if (!fanOut) return local;
+      return new FanOutCrossEncoder({
+        local,
+        invoker: new LambdaShardInvoker({
+          functionName: fanOut.functionName,
+          endpoint: fanOut.endpoint,
+          region: config.store.region,
+        }),
+        maxShards: fanOut.maxShards,
+        minPairsPerShard: fanOut.minPairsPerShard,
+        shardTimeoutMs: fanOut.shardTimeoutMs,
+        timeoutMs: config.rerank.timeoutMs,
+        log: hooks.log,
+        onShard: hooks.onShard,
+      });
+    }
     case 'sagemaker':
       if (!config.rerank.endpointName) {
         throw new ConfigError('SAGEMAKER_ENDPOINT_NAME is required when RERANK_BACKEND=sagemaker');
@@ -39,5 +66,6 @@ export async function createCrossEncoder(config: Config): Promise<CrossEncoder |
  * RERANKER_MODEL alone when the model runs behind an endpoint (set it to the endpoint's model).
  */
 export async function createTokenCounter(config: Config, encoder: CrossEncoder): Promise<TokenCounter> {
-  return encoder instanceof LocalCrossEncoder ? encoder : loadTokenCounter(config.rerank.model);
+  const inProcess = encoder instanceof FanOutCrossEncoder ? encoder.local : encoder;
+  return inProcess instanceof LocalCrossEncoder ? inProcess : loadTokenCounter(config.rerank.model);
 }

@@ -1,0 +1,70 @@
+import type { Pair } from '../contract.js';
+
+/** How a candidate set is cut for fan-out. */
+export interface ShardPlan {
+  /** Most shards scored at once. @default 1 (no fan-out) */
+  maxShards: number;
+  /** Fewest pairs worth a shard of their own: below 2× this, everything is scored in-process. */
+  minPairsPerShard: number;
+}
+
+/** One shard: indices into the caller's pairs, in the shard's (length-sorted) order. */
+export type Shard = number[];
+
+/** Characters a pair holds: a cheap stand-in for its tokens, which decide its share of the model's work. */
+function pairLength([query, passage]: Pair): number {
+  return query.length + passage.length;
+}
+
+/**
+ * Cuts `pairs` into at most `maxShards` shards of at least `minPairsPerShard` pairs each, or returns one shard
+ * holding everything when the set is too small to split. Pairs are sorted by length first (ties keep their input
+ * order), so each shard pads little, and cut where the running length passes an equal share: every shard carries
+ * about the same number of characters, not the same number of pairs, since long pairs cost more to score.
+ */
+export function cutShards(pairs: Pair[], { maxShards, minPairsPerShard }: ShardPlan): Shard[] {
+  const count = Math.max(1, Math.min(maxShards, Math.floor(pairs.length / Math.max(1, minPairsPerShard))));
+  const order = pairs.map((_, index) => index).sort((a, b) => pairLength(pairs[a]!) - pairLength(pairs[b]!) || a - b);
+  if (count === 1) return pairs.length === 0 ? [] : [order];
+  const total = order.reduce((sum, i) => sum + pairLength(pairs[i]!), 0);
+  const shards: Shard[] = [];
+  let current: Shard = [];
+  let running = 0;
+  for (const [position, index] of order.entries()) {
+    current.push(index);
+    running += pairLength(pairs[index]!);
+    const shardsLeft = count - shards.length - 1;
+    const pairsLeft = order.length - position - 1;
+    // Cut once this shard holds its share of the characters and has its minimum, leaving each remaining shard
+    // at least its minimum too; the last shard takes whatever is left.
+    const share = (total * (shards.length + 1)) / count;
+    const full = running >= share && current.length >= minPairsPerShard;
+    if (shardsLeft > 0 && (full || pairsLeft === shardsLeft * minPairsPerShard)) {
+      shards.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) shards.push(current);
+  return shards;
+}
+
+/**
+ * Puts each shard's scores back at their pairs' original positions. Throws when a shard's scores do not match
+ * its pairs one for one, or when a position is left without a score.
+ */
+export function mergeShardScores(total: number, shards: Shard[], scores: number[][]): number[] {
+  const merged = new Array<number>(total);
+  let filled = 0;
+  shards.forEach((shard, s) => {
+    const shardScores = scores[s];
+    if (!shardScores || shardScores.length !== shard.length) {
+      throw new Error(`shard ${s} has ${shardScores?.length ?? 0} scores for ${shard.length} pairs`);
+    }
+    shard.forEach((index, row) => {
+      merged[index] = shardScores[row]!;
+      filled++;
+    });
+  });
+  if (filled !== total) throw new Error(`shards cover ${filled} of ${total} pairs`);
+  return merged;
+}
