@@ -4,6 +4,8 @@
  *   s3         the local S3 server (uploads and deletes fire the ingest function)
  *   endpoint   the cross-encoder endpoint server (SageMaker container contract)
  *   functions  serverless-offline with the functions of serverless.yml
+ *   score-N    with RERANK_BACKEND=local and RERANK_FANOUT > 1: SCORING_INSTANCES (RERANK_FANOUT) instances of the
+ *              scoring function, each its own process and model, behind the Lambda Invoke API on SCORING_PORT
  * and, in this process, the front doors of the functions (POST /query on :3000, the Lambda invoke API on :3002:
  * a clear 503 while the functions restart) and the queue that delivers S3 events to the ingest function in
  * SQS batches (failed messages retried, then recorded in <STACK_DATA_DIR>/ingest-failures.jsonl, the local
@@ -29,6 +31,7 @@ import {
   writeState,
   type StackState,
 } from '../local/stackState.js';
+import { startScoringPool } from '../local/scoringPool.js';
 import { Supervisor } from '../local/supervisor.js';
 import { UPLOADS_PATH, uploadRoute } from '../local/uploads.js';
 import { bearerKey, isAllowedKey, localKeyHashes } from '../shared/apiKeys.js';
@@ -38,6 +41,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** The scoring function's name on the local stage (serverless.yml's `score`, service-stage-function). */
+const SCORING_FUNCTION = 'rerank-pipeline-local-score';
 /** Where the search page's uploads go: the documents bucket, under serverless.yml's documentsPrefix. */
 const UPLOADS = { bucket: 'documents', prefix: 'docs/' } as const;
 
@@ -68,7 +73,9 @@ function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(); // fail here, with the variable's name, not inside a part
+  // Fail here, with the variable's name, not inside a part; read as the functions read it (their scoring function set).
+  const config = loadConfig({ ...process.env, SCORING_FUNCTION_NAME: SCORING_FUNCTION });
+  const fanOut = config.rerank.backend === 'local' ? config.rerank.fanOut : null;
   // Open by default; API_KEYS / API_KEY_HASHES make the HTTP front door check `Authorization: Bearer <key>` as the
   // deployed API does with apiAuth=apikey. The Lambda invoke API stays open (IAM-only on AWS). The search page's
   // files hold no data and are open, as on AWS; its searches and uploads carry the key its user enters.
@@ -82,12 +89,15 @@ async function main(): Promise<void> {
     http: envNumber('HTTP_PORT', 3000),
     lambda: envNumber('LAMBDA_PORT', 3002),
     endpoint: envNumber('ENDPOINT_PORT', 8080),
+    scoring: envNumber('SCORING_PORT', 3004),
   };
+  const scoringInstances = fanOut ? envNumber('SCORING_INSTANCES', fanOut.maxShards) : 0;
   const dataDir = path.resolve(process.env.STACK_DATA_DIR ?? '.data');
   const s3DataDir = path.resolve(process.env.S3_DATA_DIR ?? path.join(dataDir, 's3'));
   const stateFile = path.join(dataDir, 'stack.json');
   const failuresFile = path.join(dataDir, 'ingest-failures.jsonl');
   mkdirSync(s3DataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
 
   const cleaned = cleanUpPreviousRun(stateFile);
   if (cleaned.length) out(`[supervisor] stopped what a previous run left running: ${cleaned.join(', ')}`);
@@ -96,10 +106,12 @@ async function main(): Promise<void> {
     { port: ports.http, variable: 'HTTP_PORT' },
     { port: ports.lambda, variable: 'LAMBDA_PORT' },
     { port: ports.endpoint, variable: 'ENDPOINT_PORT' },
+    ...(fanOut ? [{ port: ports.scoring, variable: 'SCORING_PORT' }] : []),
   ]);
   const inner = { http: await freePort(), lambda: await freePort() };
   const s3Endpoint = `http://127.0.0.1:${ports.s3}`;
   const endpointUrl = `http://127.0.0.1:${ports.endpoint}`;
+  const scoringUrl = `http://127.0.0.1:${ports.scoring}`;
 
   const state: StackState = { supervisorPid: process.pid, parts: {}, startedAt: new Date().toISOString() };
   const supervisor = new Supervisor({
@@ -149,8 +161,35 @@ async function main(): Promise<void> {
   // would shadow the new one, and another stack running from the same folder keeps its own.
   const esbuildSuffix = `-${ports.http}`;
   rmSync(path.join(root, `.esbuild-local${esbuildSuffix}`), { recursive: true, force: true });
+  // The scoring function's instances, each a Lambda instance of its own: one process, one model, one call at a time.
+  const scoringParts = Array.from({ length: scoringInstances }, (_, i) => `score-${i + 1}`);
+  const instanceUrls = new Map<string, string>();
+  if (fanOut) {
+    doors.push(
+      await startScoringPool({
+        port: ports.scoring,
+        functionName: SCORING_FUNCTION,
+        instances: () =>
+          scoringParts.flatMap((name) => {
+            const url = instanceUrls.get(name);
+            return url && supervisor.state(name) === 'ready' ? [url] : [];
+          }),
+      }),
+    );
+  }
   try {
     await Promise.all([
+      ...scoringParts.map((name) =>
+        supervisor.start({
+          name,
+          command: process.execPath,
+          args: [...tsx, path.join(root, 'local', 'scoringInstance.ts')],
+          env: { ...baseEnv, SCORING_FUNCTION_NAME: SCORING_FUNCTION, POWERTOOLS_SERVICE_NAME: name },
+          onMessage: (message) => {
+            if (message.type === 'ready') instanceUrls.set(name, message.url);
+          },
+        }),
+      ),
       supervisor.start({
         name: 's3',
         command: process.execPath,
@@ -179,6 +218,7 @@ async function main(): Promise<void> {
           ...s3Credentials,
           S3_ENDPOINT: s3Endpoint,
           SAGEMAKER_ENDPOINT_URL: endpointUrl,
+          ...(fanOut ? { LAMBDA_ENDPOINT: scoringUrl } : {}),
           FUNCTIONS_HTTP_PORT: String(inner.http),
           FUNCTIONS_LAMBDA_PORT: String(inner.lambda),
           ESBUILD_WORK_SUFFIX: esbuildSuffix,
@@ -237,6 +277,9 @@ async function main(): Promise<void> {
       '',
       `local S3         ${s3Endpoint}  (buckets: documents, vectors; credentials S3RVER/S3RVER)`,
       `cross-encoder    ${endpointUrl}  (SageMaker container contract)`,
+      fanOut
+        ? `scoring function ${scoringUrl}  (Lambda Invoke API; ${scoringInstances} instance(s), up to ${fanOut.maxShards} shards of ≥ ${fanOut.minPairsPerShard} pairs)`
+        : 'scoring function not started (in-process scoring unfanned: RERANK_BACKEND=local with RERANK_FANOUT > 1 starts it)',
       `search page      http://127.0.0.1:${ports.http}/  (uploads: ${UPLOADS_PATH} → ${UPLOADS.bucket}/${UPLOADS.prefix})`,
       `query API        http://127.0.0.1:${ports.http}/query  (Lambda invoke API on :${ports.lambda})`,
       keyHashes

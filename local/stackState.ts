@@ -10,7 +10,8 @@ export interface StackState {
 }
 
 /** Markers in the command line of the stack's own processes: a recycled pid of another program is left alone. */
-const OUR_PROCESSES = /cli\/start\.ts|local\/s3Part\.ts|cli\/endpoint\.ts|serverless\.js offline|exitWithParent/;
+const OUR_PROCESSES =
+  /cli\/start\.ts|local\/s3Part\.ts|local\/scoringInstance\.ts|cli\/endpoint\.ts|serverless\.js offline|exitWithParent/;
 
 function commandLine(pid: number): string | null {
   try {
