@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
 import { SIDECAR_SUFFIX } from '../../shared/metadata.js';
+import { nativeFiles } from '../../layers/elf.js';
 import { FIXTURE_MODELS } from '../helpers.js';
 
 interface Resource {
@@ -63,6 +64,7 @@ const statementsOf = (role: string): Statement[] =>
     (p) => p.PolicyDocument.Statement,
   );
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const roles = () => ofType('AWS::IAM::Role').map(([id]) => id);
 
 beforeAll(() => {
   out = mkdtempSync(path.join(os.tmpdir(), 'sls-'));
@@ -79,7 +81,9 @@ beforeAll(() => {
   for (const [zip, dir] of [
     ['query.zip', 'query'],
     ['page.zip', 'page'],
-    ['native.zip', 'opt'],
+    ['score.zip', 'score'],
+    ['lancedb.zip', 'opt'],
+    ['onnx.zip', 'opt'],
     ['models.zip', 'opt'],
   ]) {
     run('python3', ['-m', 'zipfile', '-e', path.join(out, zip!), path.join(unpacked, dir!)]);
@@ -89,7 +93,7 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (offline)', () => {
-  it('declares the functions on supported runtimes, their two layers, the queues and the IAM-authorised API route', () => {
+  it('declares the functions on supported runtimes, their three layers, the queues and the IAM-authorised API route', () => {
     expect(
       ofType('AWS::Lambda::Function')
         .map(([id]) => id)
@@ -101,8 +105,9 @@ describe('serverless package (offline)', () => {
       'PageLambdaFunction',
       'QueryLambdaFunction',
       'RerankLambdaFunction',
+      'ScoreLambdaFunction',
     ]);
-    expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(2);
+    expect(ofType('AWS::Lambda::LayerVersion')).toHaveLength(3);
     expect(
       ofType('AWS::SQS::Queue')
         .map(([id]) => id)
@@ -185,7 +190,8 @@ describe('serverless package (offline)', () => {
   it('grants least privilege: no wildcard actions, no wildcard resources in the function roles', () => {
     // X-Ray's two write actions take no resource (as in AWS's AWSXRayDaemonWriteAccess): the one '*' allowed.
     const xray = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
-    for (const role of ['IngestRole', 'QueryRole', 'MaintainRole', 'AuthorizerRole', 'RerankRole', 'PageRole']) {
+    const roles = ['IngestRole', 'QueryRole', 'MaintainRole', 'AuthorizerRole', 'RerankRole', 'PageRole', 'ScoreRole'];
+    for (const role of roles) {
       for (const s of statementsOf(role)) {
         expect(actions(s).every((a) => !a.includes('*'))).toBe(true);
         if (!actions(s).every((a) => xray.includes(a))) expect(s.Resource).not.toBe('*');
@@ -309,5 +315,51 @@ describe('serverless package (offline)', () => {
     const response = JSON.parse(stdout.trim().split('\n').at(-1)!) as { results: unknown[]; reranked: boolean };
     expect(response.results).toEqual([]);
     expect(response.reranked).toBe(false);
+  });
+
+  it('deploys the scoring function with the cross-encoder alone, invocable by the query and rerank roles only', () => {
+    const score = resources.ScoreLambdaFunction!.Properties;
+    expect(score.MemorySize).toBe(1769);
+    expect(score.Timeout).toBe(15);
+    const layerIds = (fn: string) =>
+      (resources[fn]!.Properties.Layers as { Ref: string }[]).map((layer) => layer.Ref).sort();
+    expect(layerIds('ScoreLambdaFunction')).toEqual(['ModelsLambdaLayer', 'OnnxLambdaLayer']);
+    expect(layerIds('MaintainLambdaFunction')).toEqual(['LancedbLambdaLayer']);
+    expect(layerIds('QueryLambdaFunction')).toEqual(['LancedbLambdaLayer', 'ModelsLambdaLayer', 'OnnxLambdaLayer']);
+    expect(statementsOf('ScoreRole').flatMap(actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const invokers = roles().filter((role) =>
+      statementsOf(role).some((s) => actions(s).includes('lambda:InvokeFunction')),
+    );
+    expect(invokers.sort()).toEqual(['QueryRole', 'RerankRole']);
+    for (const role of invokers) {
+      const invoke = statementsOf(role).filter((s) => actions(s).includes('lambda:InvokeFunction'));
+      expect(invoke.map((s) => JSON.stringify(s.Resource))).toEqual([
+        expect.stringMatching(/:function:rerank-pipeline-dev-score'?"\}$/),
+      ]);
+    }
+    for (const fn of ['QueryLambdaFunction', 'RerankLambdaFunction']) {
+      const environment = (resources[fn]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(environment).toMatchObject({ SCORING_FUNCTION_NAME: 'rerank-pipeline-dev-score', RERANK_FANOUT: '4' });
+    }
+    // Its bundle: the cross-encoder and its tokenizer, no LanceDB and no embedder.
+    const bundle = readFileSync(path.join(unpacked, 'score', 'functions', 'score', 'handler.cjs'), 'utf8');
+    const query = readFileSync(path.join(unpacked, 'query', 'functions', 'query', 'handler.cjs'), 'utf8');
+    // What the query bundle has and the scoring bundle must not: LanceDB's loader and its Arrow tables, and the
+    // embedder's LangChain method.
+    for (const mark of ['require("@lancedb/lancedb-linux-x64-gnu")', 'makeArrowTable', 'embedDocuments']) {
+      expect(query).toContain(mark);
+      expect(bundle).not.toContain(mark);
+    }
+    expect(bundle).toContain('sequence-classification');
+  });
+
+  it('builds every function and native layer for x86_64 by default', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Architectures).toEqual(['x86_64']);
+    for (const layer of ['LancedbLambdaLayer', 'OnnxLambdaLayer']) {
+      expect(resources[layer]!.Properties.CompatibleArchitectures).toEqual(['x86_64']);
+    }
+    const machines = nativeFiles(path.join(unpacked, 'opt')).map((f) => f.machine);
+    expect(machines.length).toBeGreaterThanOrEqual(3); // LanceDB's addon, onnxruntime's addon and library
+    expect(new Set(machines)).toEqual(new Set(['x86-64']));
   });
 });
