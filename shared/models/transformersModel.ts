@@ -9,7 +9,6 @@ import {
 } from '@xenova/transformers';
 import { getModelFile } from '@xenova/transformers/src/utils/hub.js';
 import path from 'node:path';
-import { InferenceSession } from 'onnxruntime-node';
 import type { TokenCounter } from '../rerank/documents.js';
 import type { EncodingTemplate, PaddedBatch, TemplatePiece } from './encoding.js';
 
@@ -155,10 +154,17 @@ export interface EncoderModelOptions {
   threads?: number;
 }
 
+/** What transformers.js keeps of onnxruntime: its session factory (onnxruntime-node in Node.js). */
+interface OnnxBackend {
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<unknown> };
+}
+
 /** The model's session again, with `threads` intra-op threads (one inter-op thread: the graph runs in sequence). */
-async function sessionWithThreads(modelId: string, dtype: Dtype, threads: number): Promise<InferenceSession> {
+async function sessionWithThreads(modelId: string, dtype: Dtype, threads: number): Promise<unknown> {
   const file = `onnx/${dtype === 'int8' ? 'model_quantized' : 'model'}.onnx`;
   const buffer = (await getModelFile(modelId, file, true, {})) as Uint8Array;
+  // The runtime transformers.js itself runs, so both sessions come from one onnxruntime build.
+  const { InferenceSession } = env.backends.onnx as unknown as OnnxBackend;
   return InferenceSession.create(buffer, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
@@ -185,7 +191,7 @@ export async function loadEncoderModel(
       Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
     ]);
     if (options.threads) {
-      (model as unknown as { session: InferenceSession }).session = await sessionWithThreads(
+      (model as unknown as { session: unknown }).session = await sessionWithThreads(
         modelId,
         dtype,
         options.threads,

@@ -61,11 +61,8 @@ export interface FanOutCrossEncoderOptions extends ShardPlan {
  * the scores back in input order; sets smaller than two shards are scored in-process by `local`, as without it.
  * A shard whose invocation fails or times out is invoked once more, then scored in-process: the scores are always
  * complete, whatever the invocations did. Only the whole call's deadline (`timeoutMs`) fails it.
- * @example
- * const local = await LocalCrossEncoder.create({ model: 'Xenova/ms-marco-MiniLM-L-6-v2' });
- * const invoker = new LambdaShardInvoker({ functionName: 'rerank-pipeline-dev-score' });
- * const encoder = new FanOutCrossEncoder({ local, invoker, maxShards: 4, minPairsPerShard: 25 });
- * const scores = await encoder.score(pairs); // 100 pairs: 4 invocations of 25 pairs at once
+ * Built from config by rerank/fromConfig.ts (RERANK_FANOUT, RERANK_FANOUT_MIN_PAIRS, SCORING_FUNCTION_NAME): 100
+ * candidates with the defaults are four invocations of 25 pairs at once.
  */
 export class FanOutCrossEncoder implements CrossEncoder {
   readonly name: string;
