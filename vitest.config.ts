@@ -13,6 +13,10 @@ const UNIT = [
   'test/shared/models/**/*.test.ts',
   'test/shared/rerank/localCrossEncoder.test.ts',
   'test/shared/rerank/documents.test.ts',
+  'test/shared/rerank/shards.test.ts',
+  'test/shared/rerank/fanOutCrossEncoder.test.ts',
+  'test/layers/elf.test.ts',
+  'test/docs/*.test.ts',
   'test/evaluation/metrics.test.ts',
   'test/local/ingestQueue.test.ts',
 ];

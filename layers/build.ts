@@ -7,8 +7,9 @@
  * A binary for another architecture than this machine's comes from the npm registry (`npm pack`, into .cache/).
  * Every ELF file in the native layers is checked to be of the architecture asked for; the build fails otherwise.
  * Models come from MODELS_DIR when set (offline), otherwise from the Hugging Face hub.
- * Usage: tsx layers/build.ts [--arch x86_64|arm64] [--embedding-model <id>] [--reranker-model <id>] [--dtype int8|fp32]
- *   (--arch defaults to ARCHITECTURE, else x86_64: serverless.yml's `architecture` param)
+ * Usage: tsx layers/build.ts [--arch x86_64|arm64] [--out <dir>] [--embedding-model <id>] [--reranker-model <id>] [--dtype int8|fp32]
+ *   (--arch defaults to ARCHITECTURE, else x86_64: serverless.yml's `architecture` param;
+ *   --out defaults to LAYERS_DIR, else .build/layers: serverless.yml's `layersDir` param)
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     'embedding-model': { type: 'string', default: process.env.EMBEDDING_MODEL ?? 'Xenova/all-MiniLM-L6-v2' },
     'reranker-model': { type: 'string', default: process.env.RERANKER_MODEL ?? 'Xenova/ms-marco-MiniLM-L-6-v2' },
     dtype: { type: 'string', default: 'int8' },
-    out: { type: 'string', default: '.build/layers' },
+    out: { type: 'string', default: process.env.LAYERS_DIR ?? '.build/layers' },
   },
 });
 if (!(values.arch in ARCHITECTURES)) throw new Error(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);

@@ -19,7 +19,7 @@ function pairLength([query, passage]: Pair): number {
 /**
  * Cuts `pairs` into at most `maxShards` shards of at least `minPairsPerShard` pairs each, or returns one shard
  * holding everything when the set is too small to split. Pairs are sorted by length first (ties keep their input
- * order), so each shard pads little, and cut where the running length passes an equal share: every shard carries
+ * order), so each shard pads little, and cut nearest where the running length reaches an equal share: every shard carries
  * about the same number of characters, not the same number of pairs, since long pairs cost more to score.
  */
 export function cutShards(pairs: Pair[], { maxShards, minPairsPerShard }: ShardPlan): Shard[] {
@@ -31,18 +31,23 @@ export function cutShards(pairs: Pair[], { maxShards, minPairsPerShard }: ShardP
   let current: Shard = [];
   let running = 0;
   for (const [position, index] of order.entries()) {
-    current.push(index);
-    running += pairLength(pairs[index]!);
-    const shardsLeft = count - shards.length - 1;
-    const pairsLeft = order.length - position - 1;
-    // Cut once this shard holds its share of the characters and has its minimum, leaving each remaining shard
-    // at least its minimum too; the last shard takes whatever is left.
+    const length = pairLength(pairs[index]!);
+    const shardsAfter = count - shards.length - 1;
+    const pairsLeft = order.length - position;
+    // Cut before this pair when the shard is nearer its share of the characters without it than with it, or when
+    // the shards after it need every pair left for their minimums; a shard is never cut below its minimum.
     const share = (total * (shards.length + 1)) / count;
-    const full = running >= share && current.length >= minPairsPerShard;
-    if (shardsLeft > 0 && (full || pairsLeft === shardsLeft * minPairsPerShard)) {
+    const nearer = running + length / 2 >= share;
+    if (
+      shardsAfter > 0 &&
+      current.length >= minPairsPerShard &&
+      (nearer || pairsLeft === shardsAfter * minPairsPerShard)
+    ) {
       shards.push(current);
       current = [];
     }
+    current.push(index);
+    running += length;
   }
   if (current.length > 0) shards.push(current);
   return shards;

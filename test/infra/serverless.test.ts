@@ -363,3 +363,52 @@ describe('serverless package (offline)', () => {
     expect(new Set(machines)).toEqual(new Set(['x86-64']));
   });
 });
+
+describe('serverless package for arm64 (ARCHITECTURE=arm64)', () => {
+  const ARM_LAYERS = '.build/layers-arm64';
+  let arm: string;
+  let armResources: Record<string, Resource>;
+  beforeAll(() => {
+    arm = mkdtempSync(path.join(os.tmpdir(), 'sls-arm64-'));
+    // As `ARCHITECTURE=arm64 npm run package` does it, with the layers in a folder of their own (LAYERS_DIR; inside
+    // the service folder, where serverless looks for layers), so the x86_64 layers above stay as they are;
+    // LanceDB's arm64 binary comes from the npm registry.
+    const env = { ARCHITECTURE: 'arm64', LAYERS_DIR: ARM_LAYERS, MODELS_DIR: FIXTURE_MODELS };
+    run('npx', ['tsx', 'layers/build.ts', '--embedding-model', 'tiny-embed', '--reranker-model', 'tiny-ce'], env);
+    run('npx', ['serverless', 'package', '--package', path.join(arm, 'package')], env);
+    armResources = (
+      JSON.parse(readFileSync(path.join(arm, 'package', 'cloudformation-template-update-stack.json'), 'utf8')) as {
+        Resources: Record<string, Resource>;
+      }
+    ).Resources;
+    for (const zip of ['lancedb.zip', 'onnx.zip']) {
+      run('python3', ['-m', 'zipfile', '-e', path.join(arm, 'package', zip), path.join(arm, 'opt')]);
+    }
+  }, 400_000);
+  afterAll(() => {
+    rmSync(arm, { recursive: true, force: true });
+    rmSync(path.join(root, ARM_LAYERS), { recursive: true, force: true });
+  });
+
+  it('declares every function and native layer arm64', () => {
+    const functions = Object.values(armResources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(6);
+    for (const fn of functions) expect(fn.Properties.Architectures).toEqual(['arm64']);
+    for (const layer of ['LancedbLambdaLayer', 'OnnxLambdaLayer']) {
+      expect(armResources[layer]!.Properties.CompatibleArchitectures).toEqual(['arm64']);
+    }
+  });
+
+  it('zips native layers whose every ELF file is aarch64, none x86-64', () => {
+    const files = nativeFiles(path.join(arm, 'opt'));
+    // LanceDB's addon, onnxruntime's addon and its shared library, by the names the loaders look for.
+    expect(files.map((f) => f.file)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/lancedb-linux-arm64-gnu\/.*\.node$/),
+        expect.stringMatching(/onnxruntime-node\/bin\/napi-v3\/linux\/arm64\/onnxruntime_binding\.node$/),
+        expect.stringMatching(/onnxruntime-node\/bin\/napi-v3\/linux\/arm64\/libonnxruntime\.so/),
+      ]),
+    );
+    expect(new Set(files.map((f) => f.machine))).toEqual(new Set(['aarch64']));
+  });
+});
