@@ -17,6 +17,7 @@ const UNIT = [
   'test/shared/rerank/fanOutCrossEncoder.test.ts',
   'test/layers/elf.test.ts',
   'test/docs/*.test.ts',
+  'test/bench/costModel.test.ts',
   'test/evaluation/metrics.test.ts',
   'test/local/ingestQueue.test.ts',
 ];

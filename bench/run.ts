@@ -1,8 +1,9 @@
 /**
  * npm run bench [-- --json] [--runs 11]
- *   [--only rerank,query,ingest,cold,endpoint,rerank-api,growth,extraction,metadata]
+ *   [--only rerank,fanout,cost,query,ingest,cold,endpoint,rerank-api,growth,extraction,metadata]
  *   [--docs 5000] [--beir <BEIR folder>]   (growth: documents to ingest, from the folder's corpus.jsonl; default
  *   ../shared/datasets/arguana when present, else generated documents)
+ *   [--cost-docs 200]   (cost: documents ingested for the per-document figures, from the same BEIR folder)
  * Each figure is printed next to the baseline it is compared against, measured in the same run.
  * Models: MODELS_DIR (default ../shared/models when present) with minilm-embed / minilm-ce, the
  * MiniLM-L6-shaped fixtures; otherwise the hub models of the same shape.
@@ -25,6 +26,9 @@ import { SageMakerCrossEncoder } from '../shared/rerank/sagemakerCrossEncoder.js
 import { splitText } from '../shared/splitter.js';
 import { LanceStore } from '../shared/store.js';
 import { benchExtraction } from './extraction.js';
+import { benchCost } from './cost.js';
+import type { Prices } from './costModel.js';
+import { benchFanOut } from './fanout.js';
 import { benchGrowth, defaultBeir } from './growth.js';
 import { benchMetadata } from './metadata.js';
 import { benchRerankApi } from './rerankApi.js';
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     docs: { type: 'string', default: '5000' },
     beir: { type: 'string' },
+    'cost-docs': { type: 'string', default: '200' },
   },
 });
 const runs = Number(values.runs);
@@ -88,6 +93,37 @@ async function benchRerank(): Promise<void> {
     const base = await time(() => documented(pairs), n === 20 ? Math.max(3, runs >> 1) : 3, 1);
     report(`rerank ${n} pairs (${CE} int8)`, ours, base, 'in-process', 'transformers.js as documented');
   }
+}
+
+async function benchFanOutRun(): Promise<void> {
+  if (!modelsDir) throw new Error('the fanout bench starts scoring instances offline: set MODELS_DIR');
+  await benchFanOut({
+    modelsDir,
+    crossEncoder: CE,
+    pairs: candidatePairs,
+    runs: Math.max(5, runs),
+    row: (row) => rows.push(row),
+  });
+}
+
+async function benchCostRun(): Promise<void> {
+  if (!modelsDir || !local)
+    throw new Error('the cost bench runs local stacks offline: set MODELS_DIR to a folder with minilm-ce');
+  const prices = JSON.parse(readFileSync(path.join('bench', 'prices.json'), 'utf8')) as Prices;
+  await benchCost(
+    {
+      modelsDir,
+      embedder: EMBED,
+      crossEncoder: CE,
+      query: QUERY,
+      sample,
+      beir: values.beir ?? defaultBeir(),
+      documents: Number(values['cost-docs']),
+      runs: Math.max(5, runs),
+      row: (row) => rows.push(row),
+    },
+    prices,
+  );
 }
 
 async function withStore<T>(fn: (store: LanceStore, embedder: TransformersEmbedder) => Promise<T>): Promise<T> {
@@ -275,6 +311,8 @@ async function benchExtractionRun(): Promise<void> {
 
 const benches: [string, () => Promise<void>][] = [
   ['rerank', benchRerank],
+  ['fanout', benchFanOutRun],
+  ['cost', benchCostRun],
   ['query', benchQuery],
   ['ingest', benchIngest],
   ['cold', benchCold],

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPageRequest } from '../functions/page/paths.js';
-import { startFrontDoor } from '../local/frontDoor.js';
+import { sendJson, startFrontDoor } from '../local/frontDoor.js';
 import { IngestQueue, type InvokeResult } from '../local/ingestQueue.js';
 import type { S3EventNotification } from '../local/s3Server.js';
 import {
@@ -45,6 +45,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const SCORING_FUNCTION = 'rerank-pipeline-local-score';
 /** Where the search page's uploads go: the documents bucket, under serverless.yml's documentsPrefix. */
 const UPLOADS = { bucket: 'documents', prefix: 'docs/' } as const;
+/** The ingest queue's IngestQueueStats on the Lambda port: a path the Invoke API does not use. */
+const INGEST_STATS_PATH = '/_local/ingest-stats';
 
 /** Invokes a function through the Lambda invoke API; throws only when the API cannot be reached. */
 function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
@@ -268,6 +270,12 @@ async function main(): Promise<void> {
       upstream: functionsUp(inner.lambda),
       label: 'the functions',
       deadlineMs: 900_000,
+      // What the ingest queue did (SQS requests, invocations, billed time), for the cost benchmark.
+      handle: (req, res) => {
+        if (req.method !== 'GET' || req.url !== INGEST_STATS_PATH) return false;
+        sendJson(res, 200, { ...ingestQueue.stats(), pending: ingestQueue.pending });
+        return true;
+      },
     }),
   );
 

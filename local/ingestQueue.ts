@@ -38,6 +38,19 @@ export interface IngestQueueOptions {
   unreachableDelayMs?: number;
 }
 
+/**
+ * What the queue did, as SQS would bill it: one SendMessage per S3 notification, one ReceiveMessage per batch
+ * delivered, one DeleteMessageBatch per batch with a message that succeeded (what the event source mapping
+ * makes), and the ingest function's invocations with their summed duration, each rounded up to the millisecond.
+ */
+export interface IngestQueueStats {
+  sent: number;
+  receives: number;
+  deletes: number;
+  invocations: number;
+  billedMs: number;
+}
+
 interface Message {
   messageId: string;
   body: string;
@@ -117,6 +130,7 @@ export class IngestQueue {
   #active = 0;
   #timer: NodeJS.Timeout | null = null;
   #idleWaiters: (() => void)[] = [];
+  readonly #stats: IngestQueueStats = { sent: 0, receives: 0, deletes: 0, invocations: 0, billedMs: 0 };
 
   constructor(options: IngestQueueOptions) {
     this.#options = {
@@ -134,7 +148,13 @@ export class IngestQueue {
   /** Sends an S3 notification to the queue. */
   send(event: S3EventNotification): void {
     this.#queue.push(messageOf(event));
+    this.#stats.sent++;
     this.#pump();
+  }
+
+  /** What the queue has done since it started. */
+  stats(): IngestQueueStats {
+    return { ...this.#stats };
   }
 
   /** Messages queued or in flight. */
@@ -199,7 +219,11 @@ export class IngestQueue {
     for (;;) {
       try {
         for (const message of batch) message.receiveCount++;
+        const start = performance.now();
         result = await invoke({ Records: batch.map(sqsRecord) });
+        this.#stats.receives++;
+        this.#stats.invocations++;
+        this.#stats.billedMs += Math.ceil(performance.now() - start);
         break;
       } catch (error) {
         // Not a failure of the function: it is not there to run. Hold the batch, uncounted.
@@ -218,6 +242,7 @@ export class IngestQueue {
     }
     const failedIds = reportedFailures(result.body);
     const failed = batch.filter((m) => failedIds.has(m.messageId));
+    if (failed.length < batch.length) this.#stats.deletes++;
     log(`ingest ← ${batch.length} message(s) [${keys}]: ${failed.length === 0 ? 'ok' : `${failed.length} failed`}`);
     if (failed.length > 0) await this.#failed(failed, 'reported failed by the function (see its log)', false);
   }

@@ -32,7 +32,45 @@ export interface LocalS3 {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Subscribes to object created/removed notifications, with keys encoded as real S3 encodes them. */
   onEvent(listener: (event: S3EventNotification) => void): void;
+  /** Requests served since start, per bucket and by how S3 prices them (also `GET /_local/requests`). */
+  requests(): S3RequestCounts;
   close(): Promise<void>;
+}
+
+/** S3 Standard's request classes: PUT, COPY, POST and LIST cost one price, GET, HEAD and the rest another; DELETE is free. */
+export type S3RequestClass = 'put' | 'list' | 'get' | 'delete';
+export type S3RequestCounts = Record<string, Record<S3RequestClass, number>>;
+
+/** Where `GET` answers the counts: a path no bucket can have (bucket names do not start with `_`). */
+export const REQUESTS_PATH = '/_local/requests';
+
+/** The request class of one S3 REST call: a GET of the bucket itself is a LIST. */
+export function requestClass(method: string, path: string): S3RequestClass {
+  const [, , ...key] = path.split('/');
+  if (method === 'DELETE') return 'delete';
+  if (method === 'PUT' || method === 'POST') return 'put';
+  if (method === 'GET' && key.join('/') === '') return 'list';
+  return 'get';
+}
+
+/**
+ * Counts every request by bucket and class, so the cost benchmark reads what LanceDB and the functions really did
+ * against S3 rather than an estimate.
+ */
+function countRequests(server: S3rver, counts: S3RequestCounts): void {
+  server.middleware.unshift(async function requestCounter(ctx, next) {
+    if (ctx.method === 'GET' && ctx.path === REQUESTS_PATH) {
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify(counts);
+      return;
+    }
+    const bucket = decodeURIComponent(ctx.path.split('/')[1] ?? '');
+    if (bucket) {
+      counts[bucket] ??= { put: 0, list: 0, get: 0, delete: 0 };
+      counts[bucket][requestClass(ctx.method, ctx.path)]++;
+    }
+    await next();
+  });
 }
 
 /** S3 notifications carry keys form-encoded per segment (space → '+'); s3rver sends them raw. */
@@ -200,6 +238,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   fixDelimiterListing(server);
   fixConditionalPut(server);
   fixAtomicWrites(server);
+  const counts: S3RequestCounts = {};
+  countRequests(server, counts); // first in line: it sees every request, the fixed ones included
   const { address, port } = await server.run();
   return {
     endpoint: `http://${address}:${port}`,
@@ -212,6 +252,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         listener(notification);
       });
     },
+    requests: () => structuredClone(counts),
     async close() {
       await server.close();
       if (temporary) rmSync(directory, { recursive: true, force: true });

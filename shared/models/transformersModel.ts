@@ -7,6 +7,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@xenova/transformers';
+import { ONNX } from '@xenova/transformers/src/backends/onnx.js';
 import { getModelFile } from '@xenova/transformers/src/utils/hub.js';
 import path from 'node:path';
 import type { TokenCounter } from '../rerank/documents.js';
@@ -154,18 +155,12 @@ export interface EncoderModelOptions {
   threads?: number;
 }
 
-/** What transformers.js keeps of onnxruntime: its session factory (onnxruntime-node in Node.js). */
-interface OnnxBackend {
-  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<unknown> };
-}
-
 /** The model's session again, with `threads` intra-op threads (one inter-op thread: the graph runs in sequence). */
 async function sessionWithThreads(modelId: string, dtype: Dtype, threads: number): Promise<unknown> {
   const file = `onnx/${dtype === 'int8' ? 'model_quantized' : 'model'}.onnx`;
   const buffer = (await getModelFile(modelId, file, true, {})) as Uint8Array;
   // The runtime transformers.js itself runs, so both sessions come from one onnxruntime build.
-  const { InferenceSession } = env.backends.onnx as unknown as OnnxBackend;
-  return InferenceSession.create(buffer, {
+  return ONNX.InferenceSession.create(buffer, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

@@ -84,6 +84,21 @@ describe('IngestQueue', () => {
     expect(dead).toEqual([]);
   });
 
+  it('counts the SQS requests SQS would bill and the invocations with their time', async () => {
+    // [a bad c]: bad fails; [bad]: fails again, nothing to delete; [bad]: succeeds.
+    let bad = 0;
+    const { queue, batches } = queueWith((keys, event) =>
+      keys.includes('bad') && ++bad < 3 ? failing(event, ['bad']) : { ok: true, body: '' },
+    );
+    for (const key of ['a', 'bad', 'c']) queue.send(notification(key));
+    await queue.idle();
+    expect(batches).toEqual([['a', 'bad', 'c'], ['bad'], ['bad']]);
+    const stats = queue.stats();
+    expect(stats).toMatchObject({ sent: 3, receives: 3, deletes: 2, invocations: 3 });
+    // Each invocation of the scripted function waits 5 ms.
+    expect(stats.billedMs).toBeGreaterThanOrEqual(3 * 5);
+  });
+
   it('waits up to the batch window to fill a batch', async () => {
     const { queue, batches } = queueWith(() => ({ ok: true, body: '' }), { batchSize: 10, batchWindowMs: 100 });
     queue.send(notification('first'));

@@ -1,12 +1,22 @@
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEventKey, startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
+import {
+  encodeEventKey,
+  REQUESTS_PATH,
+  requestClass,
+  startLocalS3,
+  type LocalS3,
+  type S3EventNotification,
+  type S3RequestCounts,
+} from '../../local/s3Server.js';
 import { decodeS3Key } from '../../shared/s3Event.js';
 
 let s3: LocalS3;
@@ -30,6 +40,43 @@ const put = (Key: string, extra: Partial<ConstructorParameters<typeof PutObjectC
   client.send(new PutObjectCommand({ Bucket: 'bucket', Key, Body: 'x', ...extra }));
 
 describe('local S3 server', () => {
+  it('counts requests per bucket by price class, answered on GET /_local/requests', async () => {
+    const counter = await startLocalS3({ buckets: ['counted', 'other'] });
+    const counted = new S3Client({
+      endpoint: counter.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: counter.credentials,
+    });
+    try {
+      await counted.send(new PutObjectCommand({ Bucket: 'counted', Key: 'a/b.txt', Body: 'x' }));
+      await counted.send(new PutObjectCommand({ Bucket: 'counted', Key: 'c.txt', Body: 'y' }));
+      await (await counted.send(new GetObjectCommand({ Bucket: 'counted', Key: 'a/b.txt' }))).Body!.transformToString();
+      await counted.send(new ListObjectsV2Command({ Bucket: 'counted', Prefix: 'a/' }));
+      await counted.send(new DeleteObjectCommand({ Bucket: 'counted', Key: 'c.txt' }));
+      await counted.send(new HeadObjectCommand({ Bucket: 'other', Key: 'missing' })).catch(() => undefined);
+      const expected = {
+        counted: { put: 2, list: 1, get: 1, delete: 1 },
+        other: { put: 0, list: 0, get: 1, delete: 0 },
+      };
+      expect(counter.requests()).toEqual(expected);
+      const answered = (await (await fetch(`${counter.endpoint}${REQUESTS_PATH}`)).json()) as S3RequestCounts;
+      expect(answered).toEqual(expected);
+    } finally {
+      counted.destroy();
+      await counter.close();
+    }
+  });
+
+  it('classes a GET of the bucket itself as a LIST, any other GET or HEAD as a GET', () => {
+    expect(requestClass('GET', '/vectors')).toBe('list');
+    expect(requestClass('GET', '/vectors/')).toBe('list');
+    expect(requestClass('GET', '/vectors/lancedb/chunks.lance/_versions/1.manifest')).toBe('get');
+    expect(requestClass('HEAD', '/vectors/key')).toBe('get');
+    expect(requestClass('POST', '/vectors/key')).toBe('put');
+    expect(requestClass('DELETE', '/vectors/key')).toBe('delete');
+  });
+
   it('lists folders that hold only sub-folders as common prefixes', async () => {
     await put('db/table.lance/_versions/1.manifest');
     await put('db/top.txt');
