@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPENAPI_EXAMPLES, openApiDocument } from '../../shared/openapi.js';
+import { openApiDocument } from '../../shared/openapi.js';
 
 type Schema = {
   type?: string;
@@ -47,7 +47,16 @@ describe('openApiDocument: POST /query', () => {
   });
 
   it('shows both new fields in the request example', () => {
-    expect(query.requestBody.content['application/json'].example).toEqual(OPENAPI_EXAMPLES.query);
-    expect(OPENAPI_EXAMPLES.query).toMatchObject({ mode: 'vector', candidates: false });
+    // Written out: the document's example is what a reader copies, so it is checked as a reader sees it.
+    expect(query.requestBody.content['application/json'].example).toEqual({
+      query: 'What is the plan for the economy?',
+      k: 20,
+      topN: 3,
+      minRelevance: 0,
+      group: 'source',
+      mode: 'vector',
+      candidates: false,
+      filter: { startsWith: { key: 'source', value: 'docs/' } },
+    });
   });
 });

@@ -82,13 +82,13 @@ describe('full-text retrieval (LanceDB FTS)', () => {
 
   it('fuses vector and text results in hybrid mode', async () => {
     const { hits } = await retrieve('ocean moon', embedder, store, { mode: 'hybrid', k: 3, rrfK: 60 });
-    // Vector search ranks the "ocean" chunk first; BM25 ranks a "moon" chunk first: both lead the fused list.
-    expect(
-      hits
-        .slice(0, 2)
-        .map((h) => h.text)
-        .sort(),
-    ).toEqual(['The ocean rises twice a day.', (await store.searchText('ocean moon', { limit: 1 }))[0]!.text].sort());
+    // Vector search ranks the one "ocean" chunk first (the fixed embedder points only it that way); BM25 ranks a
+    // "moon" chunk first (two of the three chunks have "moon"): the first of each leads the fused list.
+    const [first, second] = hits.slice(0, 2).map((h) => h.text);
+    const leaders = [first, second];
+    expect(leaders).toContain('The ocean rises twice a day.');
+    const other = leaders.find((text) => text !== 'The ocean rises twice a day.');
+    expect(['Spring tides follow the moon.', 'The moon has no air.']).toContain(other);
     expect(hits).toHaveLength(3);
   });
 });
