@@ -2,6 +2,7 @@ import type { Pair } from '../contract.js';
 import { RerankUnavailableError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { CrossEncoder, ScoreOptions } from './crossEncoder.js';
+import { MAX_SHARD_PAIRS } from './shardContract.js';
 import { cutShards, mergeShardScores, type ShardPlan } from './shards.js';
 
 /** Scores one shard somewhere else (a concurrent invocation of the scoring function). */
@@ -75,6 +76,7 @@ export class FanOutCrossEncoder implements CrossEncoder {
     this.#options = {
       shardTimeoutMs: 4000,
       timeoutMs: 10_000,
+      maxPairsPerShard: MAX_SHARD_PAIRS,
       log: { info() {}, warn() {}, error() {} },
       ...options,
     };
@@ -87,7 +89,9 @@ export class FanOutCrossEncoder implements CrossEncoder {
     const { timeoutMs } = this.#options;
     const deadline = Date.now() + timeoutMs;
     const timer = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timer, options.signal]) : timer;
+    // Aborted when the call ends either way, so a failed call leaves no shard running behind it.
+    const done = new AbortController();
+    const signal = AbortSignal.any([timer, done.signal, ...(options.signal ? [options.signal] : [])]);
     try {
       const scores = await Promise.all(
         shards.map((shard) =>
@@ -105,17 +109,26 @@ export class FanOutCrossEncoder implements CrossEncoder {
         timer.aborted ? `fanned-out scoring missed its ${timeoutMs} ms deadline` : 'scoring aborted',
         { cause: error },
       );
+    } finally {
+      done.abort();
     }
   }
 
-  /** Two invocations at most, each within the shard timeout and the call's deadline; then the in-process encoder. */
+  /**
+   * Two invocations at most, then the in-process encoder. Each invocation waits at most the shard timeout and at
+   * most a third (then half) of the time left, so that a hung one never leaves the retry or the fallback no time,
+   * whatever RERANK_SHARD_TIMEOUT_MS is against RERANK_TIMEOUT_MS.
+   */
   async #scoreShard(pairs: Pair[], deadline: number, signal: AbortSignal): Promise<number[]> {
     const { invoker, shardTimeoutMs, log, onShard } = this.#options;
     let attempts = 0;
     while (attempts < 2) {
       attempts++;
-      const attemptDeadline = Math.min(deadline, Date.now() + shardTimeoutMs);
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, attemptDeadline - Date.now()))]);
+      const share = Math.floor((deadline - Date.now()) / (3 - attempts + 1));
+      const started = Date.now();
+      const attemptDeadline = started + Math.min(shardTimeoutMs, share);
+      const attempt = abortAfter(Math.max(1, attemptDeadline - Date.now()), signal);
+      const attemptSignal = attempt.signal;
       try {
         const { scores } = await invoker.invoke(pairs, { deadline: attemptDeadline, signal: attemptSignal });
         checkScores(scores, pairs.length);
@@ -128,9 +141,13 @@ export class FanOutCrossEncoder implements CrossEncoder {
           pairs: pairs.length,
           attempt: attempts,
           requestId: shardError?.requestId,
-          reason: attemptSignal.aborted ? `no answer within ${shardTimeoutMs} ms` : (error as Error).message,
+          reason: attemptSignal.aborted
+            ? `no answer within ${Math.round(attemptDeadline - started)} ms`
+            : (error as Error).message,
         });
         if (shardError && !shardError.retryable) break;
+      } finally {
+        attempt.clear();
       }
     }
     log.warn('scoring shard in-process after its invocations failed', { pairs: pairs.length, attempts });
@@ -138,6 +155,27 @@ export class FanOutCrossEncoder implements CrossEncoder {
     onShard?.({ pairs: pairs.length, attempts, fellBack: true });
     return scores;
   }
+}
+
+/**
+ * A signal that aborts after `ms` or with `parent`, whichever comes first; `clear()` when done. A plain timer
+ * rather than AbortSignal.any(AbortSignal.timeout()): on Node.js 20 a timeout signal held only by any() can be
+ * garbage-collected before it fires, and the attempt then waits for the whole deadline (seen in this repository's
+ * tests).
+ */
+function abortAfter(ms: number, parent: AbortSignal): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const onParent = () => controller.abort(parent.reason);
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParent);
+    },
+  };
 }
 
 /** A shard's answer must hold one finite score per pair: anything else is a scoring function outside its contract. */

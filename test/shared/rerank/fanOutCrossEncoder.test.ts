@@ -34,7 +34,10 @@ type Behaviour = (call: number, input: Pair[], signal: AbortSignal) => Promise<S
 const scoresOf = (input: Pair[]): Promise<ShardResult> =>
   Promise.resolve({ scores: input.map(numberOf), requestId: 'r' });
 const hang = (signal: AbortSignal): Promise<never> =>
-  new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 
 /** A scoring function whose n-th invocation (counted over all shards) behaves as `behaviour` says. */
 function fakeInvoker(behaviour: Behaviour = (_, input) => scoresOf(input)) {
@@ -72,7 +75,7 @@ describe('FanOutCrossEncoder', () => {
     expect(calls).toEqual([]);
   });
 
-  it('scores 100 pairs in four concurrent invocations of 25 and merges them in input order', async () => {
+  it('scores 100 pairs in four concurrent invocations of about 25 and merges them in input order', async () => {
     const local = fakeLocal();
     let inFlight = 0;
     let mostInFlight = 0;
@@ -85,10 +88,12 @@ describe('FanOutCrossEncoder', () => {
     const outcomes: ShardOutcome[] = [];
     const encoder = new FanOutCrossEncoder({ local, invoker, ...plan, onShard: (o) => outcomes.push(o) });
     expect(await encoder.score(pairs(100))).toEqual(inOrder(100));
-    expect(calls.map((c) => c.pairs)).toEqual([25, 25, 25, 25]);
+    // 10 pairs of 10 characters and 90 of 11 (1,090 in all), cut nearest 272.5 characters a shard.
+    expect(calls.map((c) => c.pairs)).toEqual([26, 24, 25, 25]);
     expect(mostInFlight).toBe(4);
     expect(local.calls).toEqual([]);
-    expect(outcomes).toEqual(Array(4).fill({ pairs: 25, attempts: 1, fellBack: false }));
+    expect(outcomes.map((o) => o.pairs).sort()).toEqual([24, 25, 25, 26]);
+    expect(outcomes.every((o) => o.attempts === 1 && !o.fellBack)).toBe(true);
   });
 
   it('sends each shard a deadline no later than its shard timeout', async () => {
@@ -168,6 +173,30 @@ describe('FanOutCrossEncoder', () => {
     expect(await encoder.score(pairs(50))).toEqual(inOrder(50));
     expect(calls).toHaveLength(4);
     expect(local.calls).toEqual([25, 25]);
+  });
+
+  it('leaves the retry and the fallback time even when the shard timeout is longer than the whole deadline', async () => {
+    const local = fakeLocal();
+    const { invoker, calls } = fakeInvoker((_, __, signal) => hang(signal));
+    const encoder = new FanOutCrossEncoder({ local, invoker, ...plan, shardTimeoutMs: 60_000, timeoutMs: 600 });
+    expect(await encoder.score(pairs(50))).toEqual(inOrder(50));
+    expect(calls).toHaveLength(4);
+    expect(local.calls).toEqual([25, 25]);
+  });
+
+  it('stops the other shards when one fails for good', async () => {
+    const signals: AbortSignal[] = [];
+    const { invoker } = fakeInvoker((_, input, signal) => {
+      if (numberOf(input[0]!) === 0) return Promise.reject(new Error('socket hang up'));
+      signals.push(signal); // the other shard's invocation, which never answers
+      return hang(signal);
+    });
+    // The in-process fallback of the failing shard fails too: the call fails, and nothing of it may keep running.
+    const broken: CrossEncoder = { name: 'broken', score: () => Promise.reject(new Error('model file is corrupt')) };
+    const encoder = new FanOutCrossEncoder({ local: broken, invoker, ...plan });
+    await expect(encoder.score(pairs(50))).rejects.toThrow('model file is corrupt');
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
   });
 
   it('does not invoke again for a shard whose error says a retry would fail the same way', async () => {

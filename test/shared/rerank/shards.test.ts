@@ -37,12 +37,17 @@ describe('cutShards', () => {
     expect(shards[3]).toEqual(Array.from({ length: 25 }, (_, i) => 75 + i));
   });
 
-  it('gives every shard its minimum even when one pair holds most of the characters', () => {
+  it('puts a pair that holds most of the characters in a shard of its own', () => {
     const pairs = [pairOf(100), pairOf(1), pairOf(1), pairOf(1), pairOf(1), pairOf(1)];
-    expect(cutShards(pairs, { maxShards: 3, minPairsPerShard: 2 })).toEqual([
-      [1, 2],
-      [3, 4],
-      [5, 0],
+    expect(cutShards(pairs, { maxShards: 3, minPairsPerShard: 2 })).toEqual([[1, 2, 3, 4, 5], [0]]);
+  });
+
+  it('cuts more shards than maxShards rather than put more than maxPairsPerShard in one', () => {
+    const pairs = Array.from({ length: 10 }, () => pairOf(9));
+    expect(cutShards(pairs, { maxShards: 1, minPairsPerShard: 1, maxPairsPerShard: 4 })).toEqual([
+      [0, 1, 2],
+      [3, 4, 5, 6],
+      [7, 8, 9],
     ]);
   });
 
@@ -51,7 +56,7 @@ describe('cutShards', () => {
     expect(cutShards(pairs, { maxShards: 4, minPairsPerShard: 25 })).toHaveLength(2);
   });
 
-  it('partitions any set: every index once, at most maxShards shards, none under its minimum', () => {
+  it('partitions any set: every index once, at most maxShards shards, none empty', () => {
     let seed = 7;
     const random = () => {
       seed = (seed * 16807) % 2147483647; // Park–Miller: the same sets on every run
@@ -64,8 +69,8 @@ describe('cutShards', () => {
       const shards = cutShards(pairs, plan);
       expect(shards.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
       expect(shards.length).toBeLessThanOrEqual(plan.maxShards);
-      if (shards.length > 1)
-        for (const shard of shards) expect(shard.length).toBeGreaterThanOrEqual(plan.minPairsPerShard);
+      for (const shard of shards) expect(shard.length).toBeGreaterThan(0);
+      if (count < 2 * plan.minPairsPerShard) expect(shards.length).toBeLessThanOrEqual(1);
       // Within and across shards pairs come shortest first.
       const lengths = shards.flat().map((i) => pairs[i]![1].length);
       expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
