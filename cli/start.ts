@@ -286,7 +286,7 @@ async function main(): Promise<void> {
       `local S3         ${s3Endpoint}  (buckets: documents, vectors; credentials S3RVER/S3RVER)`,
       `cross-encoder    ${endpointUrl}  (SageMaker container contract)`,
       fanOut
-        ? `scoring function ${scoringUrl}  (Lambda Invoke API; ${scoringInstances} instance(s), up to ${fanOut.maxShards} shards of ≥ ${fanOut.minPairsPerShard} pairs)`
+        ? `scoring function ${scoringUrl}  (Lambda Invoke API; ${scoringInstances} instance(s), up to ${fanOut.maxShards} shards, one per ${fanOut.minPairsPerShard} pairs)`
         : 'scoring function not started (in-process scoring unfanned: RERANK_BACKEND=local with RERANK_FANOUT > 1 starts it)',
       `search page      http://127.0.0.1:${ports.http}/  (uploads: ${UPLOADS_PATH} → ${UPLOADS.bucket}/${UPLOADS.prefix})`,
       `query API        http://127.0.0.1:${ports.http}/query  (Lambda invoke API on :${ports.lambda})`,

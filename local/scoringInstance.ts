@@ -22,7 +22,7 @@ function contextFor(requestId: string): Context {
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '2048',
+    memoryLimitInMB: '1769', // serverless.yml's scoringMemorySize
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: true,
@@ -60,7 +60,15 @@ const server = http.createServer((req, res) => {
   });
 });
 
-await invoke(JSON.stringify({ pairs: [['warm up', 'warm up']], deadline: Date.now() + 60_000 }), 'warm-up');
+// A model that cannot load or run fails the part here, with its reason, rather than every shard later.
+const warmUp = await invoke(
+  JSON.stringify({ pairs: [['warm up', 'warm up']], deadline: Date.now() + 60_000 }),
+  'warm-up',
+);
+if (warmUp.headers['x-amz-function-error']) {
+  process.stderr.write(`the scoring function did not warm up: ${warmUp.text}\n`);
+  process.exit(1);
+}
 server.listen(port, '127.0.0.1', () => {
   const send = (message: PartMessage) => process.send?.(message);
   send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as { port: number }).port}` });

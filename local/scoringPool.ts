@@ -9,7 +9,7 @@ export interface ScoringPoolOptions {
   functionName: string;
   /** Base URLs of the instances that are up now (the supervisor's ready parts). */
   instances: () => string[];
-  /** Longest an invocation may wait for a free instance and run. @default 30000 */
+  /** Longest an invocation may wait for a free instance, and then run. @default 30000 */
   deadlineMs?: number;
 }
 
@@ -37,17 +37,37 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/;
 export async function startScoringPool(options: ScoringPoolOptions): Promise<ScoringPool> {
   const deadlineMs = options.deadlineMs ?? 30_000;
   const busy = new Set<string>();
+  /** Invocations waiting for a free instance, oldest first. */
   const waiting: ((url: string) => void)[] = [];
   const stats: ScoringPoolStats = { invocations: 0, billedMs: 0, errors: 0 };
 
   const free = (): string | undefined => options.instances().find((url) => !busy.has(url));
-  const acquire = (): Promise<string> => {
+  /**
+   * A free instance, or null when none came free within the deadline or the caller went away while it waited:
+   * a waiter never holds its place for nobody.
+   */
+  const acquire = (res: http.ServerResponse): Promise<string | null> => {
     const url = free();
     if (url) {
       busy.add(url);
       return Promise.resolve(url);
     }
-    return new Promise((resolve) => waiting.push(resolve));
+    return new Promise((resolve) => {
+      const leave = () => {
+        clearTimeout(timer);
+        const at = waiting.indexOf(take);
+        if (at !== -1) waiting.splice(at, 1);
+        resolve(null);
+      };
+      const take = (instance: string) => {
+        clearTimeout(timer);
+        res.off('close', leave);
+        resolve(instance);
+      };
+      const timer = setTimeout(leave, deadlineMs);
+      res.once('close', leave);
+      waiting.push(take);
+    });
   };
   const release = (url: string): void => {
     busy.delete(url);
@@ -122,10 +142,20 @@ export async function startScoringPool(options: ScoringPoolOptions): Promise<Sco
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const requestId = randomUUID();
-      void acquire().then((url) => {
-        // The caller stopped waiting (its shard timeout) while the invocation queued: no instance is spent on it.
-        if (res.destroyed) return release(url);
-        return forward(url, Buffer.concat(chunks), requestId, res);
+      void acquire(res).then((url) => {
+        if (url) {
+          void forward(url, Buffer.concat(chunks), requestId, res);
+          return;
+        }
+        // No instance came free in time (Lambda's answer at its concurrency limit), or nobody is waiting any more.
+        if (res.destroyed) return;
+        stats.errors++;
+        sendJson(
+          res,
+          429,
+          { message: `no scoring instance came free within ${deadlineMs} ms` },
+          { 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId },
+        );
       });
     });
   });

@@ -32,7 +32,11 @@ async function scoreHandler(event: unknown, context: Context): Promise<ScoreResp
     request = parseRequest(ShardRequestSchema, event);
     const budget = Math.min(request.deadline - Date.now(), context.getRemainingTimeInMillis() - RESERVE_MS);
     if (budget <= 0) throw new DeadlineError('the shard arrived after its deadline');
-    const scores = await (await encoder()).score(request.pairs, { signal: AbortSignal.timeout(budget) });
+    // Started before the model loads: a cold start spends the same budget, and nobody waits past it.
+    const signal = AbortSignal.timeout(budget);
+    const model = await encoder();
+    signal.throwIfAborted();
+    const scores = await model.score(request.pairs, { signal });
     logger.info('scored', { pairs: scores.length, ms: Math.round(performance.now() - start) });
     return { scores };
   } catch (error) {

@@ -68,13 +68,17 @@ describe('local S3 server', () => {
     }
   });
 
-  it('classes a GET of the bucket itself as a LIST, any other GET or HEAD as a GET', () => {
+  it('classes requests as S3 prices them: listings as LIST, subresources and reads as GET, multi-deletes as DELETE', () => {
     expect(requestClass('GET', '/vectors')).toBe('list');
     expect(requestClass('GET', '/vectors/')).toBe('list');
     expect(requestClass('GET', '/vectors/lancedb/chunks.lance/_versions/1.manifest')).toBe('get');
     expect(requestClass('HEAD', '/vectors/key')).toBe('get');
     expect(requestClass('POST', '/vectors/key')).toBe('put');
     expect(requestClass('DELETE', '/vectors/key')).toBe('delete');
+    expect(requestClass('GET', '/vectors', 'list-type=2&prefix=lancedb%2F&delimiter=%2F')).toBe('list');
+    expect(requestClass('GET', '/vectors', 'location')).toBe('get');
+    expect(requestClass('GET', '/vectors/big.bin', 'uploadId=abc')).toBe('list');
+    expect(requestClass('POST', '/vectors', 'delete')).toBe('delete');
   });
 
   it('lists folders that hold only sub-folders as common prefixes', async () => {
