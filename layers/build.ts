@@ -1,15 +1,16 @@
 /**
- * Builds the three Lambda layers that `serverless package` zips (see docs/deploy.md), for one architecture:
- *   .build/layers/lancedb/nodejs/node_modules  LanceDB's Linux binary for that architecture only
- *   .build/layers/onnx/nodejs/node_modules     onnxruntime's Linux binary for that architecture only
- *   .build/layers/models/models/<model id>     the embedding and cross-encoder models (→ /opt/models)
+ * Builds the three Lambda layers that `serverless package` zips (see docs/deploy.md), for one architecture, under
+ * .build/layers/<architecture>:
+ *   lancedb/nodejs/node_modules  LanceDB's Linux binary for that architecture only
+ *   onnx/nodejs/node_modules     onnxruntime's Linux binary for that architecture only
+ *   models/models/<model id>     the embedding and cross-encoder models (→ /opt/models)
  * The scoring and rerank functions take onnx + models, maintenance lancedb alone, ingest and query all three.
  * A binary for another architecture than this machine's comes from the npm registry (`npm pack`, into .cache/).
  * Every ELF file in the native layers is checked to be of the architecture asked for; the build fails otherwise.
  * Models come from MODELS_DIR when set (offline), otherwise from the Hugging Face hub.
  * Usage: tsx layers/build.ts [--arch x86_64|arm64] [--out <dir>] [--embedding-model <id>] [--reranker-model <id>] [--dtype int8|fp32]
  *   (--arch defaults to ARCHITECTURE, else x86_64: serverless.yml's `architecture` param;
- *   --out defaults to LAYERS_DIR, else .build/layers: serverless.yml's `layersDir` param)
+ *   --out defaults to <LAYERS_DIR, else .build/layers>/<architecture>: serverless.yml's `layersDir` param)
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -25,13 +26,13 @@ const { values } = parseArgs({
     'embedding-model': { type: 'string', default: process.env.EMBEDDING_MODEL ?? 'Xenova/all-MiniLM-L6-v2' },
     'reranker-model': { type: 'string', default: process.env.RERANKER_MODEL ?? 'Xenova/ms-marco-MiniLM-L-6-v2' },
     dtype: { type: 'string', default: 'int8' },
-    out: { type: 'string', default: process.env.LAYERS_DIR ?? '.build/layers' },
+    out: { type: 'string' },
   },
 });
 if (!(values.arch in ARCHITECTURES)) throw new Error(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);
 const arch = values.arch as Architecture;
 const { node: cpu, elf: machine } = ARCHITECTURES[arch];
-const out = path.resolve(values.out);
+const out = path.resolve(values.out ?? path.join(process.env.LAYERS_DIR ?? '.build/layers', arch));
 const require = createRequire(import.meta.url);
 
 function sizeOf(dir: string): number {
@@ -112,7 +113,6 @@ for (const layer of ['lancedb', 'onnx']) {
     );
   }
 }
-rmSync(path.join(out, 'native'), { recursive: true, force: true }); // the single native layer of older builds
 
 // --- models layer: /opt/models/<id>/{config,tokenizer*.json, onnx/model[_quantized].onnx} ---
 const modelsOut = path.join(out, 'models', 'models');

@@ -365,15 +365,14 @@ describe('serverless package (offline)', () => {
 });
 
 describe('serverless package for arm64 (ARCHITECTURE=arm64)', () => {
-  const ARM_LAYERS = '.build/layers-arm64';
   let arm: string;
   let armResources: Record<string, Resource>;
+  /** Where the arm64 build puts its layers: a folder of its own, so the x86_64 ones above stay as they are. */
+  const ARM_LAYERS = '.build/layers/arm64';
   beforeAll(() => {
     arm = mkdtempSync(path.join(os.tmpdir(), 'sls-arm64-'));
-    // As `ARCHITECTURE=arm64 npm run package` does it, with the layers in a folder of their own (LAYERS_DIR; inside
-    // the service folder, where serverless looks for layers), so the x86_64 layers above stay as they are;
-    // LanceDB's arm64 binary comes from the npm registry.
-    const env = { ARCHITECTURE: 'arm64', LAYERS_DIR: ARM_LAYERS, MODELS_DIR: FIXTURE_MODELS };
+    // As `ARCHITECTURE=arm64 npm run package` does it; LanceDB's arm64 binary comes from the npm registry.
+    const env = { ARCHITECTURE: 'arm64', MODELS_DIR: FIXTURE_MODELS };
     run('npx', ['tsx', 'layers/build.ts', '--embedding-model', 'tiny-embed', '--reranker-model', 'tiny-ce'], env);
     run('npx', ['serverless', 'package', '--package', path.join(arm, 'package')], env);
     armResources = (
