@@ -186,11 +186,7 @@ export async function loadEncoderModel(
       Model.from_pretrained(modelId, { quantized: dtype === 'int8' }),
     ]);
     if (options.threads) {
-      (model as unknown as { session: unknown }).session = await sessionWithThreads(
-        modelId,
-        dtype,
-        options.threads,
-      );
+      (model as unknown as { session: unknown }).session = await sessionWithThreads(modelId, dtype, options.threads);
     }
   } catch (error) {
     throw loadFailure(modelId, error);
