@@ -5,7 +5,7 @@ Same contract as the seed's inference.py and the Node endpoint server:
     response {"scores": [logit, ...]}          (raw logits, one per pair, in request order)
 Differences from the seed: pairs are sorted by length and scored in batches (less padding), the model runs in
 fp16 on GPU, and bad requests fail with a clear message. Package it as code/inference.py inside model.tar.gz,
-or set SAGEMAKER_PROGRAM=inference.py with HF_MODEL_ID (see README.md, "Deploy").
+or set SAGEMAKER_PROGRAM=inference.py with HF_MODEL_ID (see docs/deploy.md, "The cross-encoder endpoint").
 """
 import json
 import os

@@ -13,7 +13,7 @@ const emptyToUndefined = (v: unknown): unknown => (v === '' ? undefined : v);
 
 /**
  * Every environment variable the project reads, validated once. Defaults are the local ones;
- * serverless.yml sets the AWS values. Documented in README.md ("Configuration").
+ * serverless.yml sets the AWS values. Documented in docs/configuration.md (test/docs/manual.test.ts keeps it whole).
  */
 const envSchema = z.object({
   EMBEDDING_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),

@@ -1,6 +1,6 @@
 /**
  * Public TypeScript API of the pipeline (package export "."; LangChain pieces are under "./langchain").
- * What is exported here is what README.md ("Use it from TypeScript") documents.
+ * What is exported here is what README.md ("Use it from TypeScript") and docs/api.md document.
  */
 export * from './contract.js';
 export * from './errors.js';

@@ -696,7 +696,7 @@ export class LanceStore implements ChunkReader, ChunkWriter {
   /**
    * Runs optimize() once small fragments pile up; cheap to call after every write. Returns whether it ran.
    * Each search reads every fragment, so more of them cost query time (on S3 most); each compaction rewrites the
-   * small fragments, so doing it more often costs ingest time: 16 measured as the balance (see the README).
+   * small fragments, so doing it more often costs ingest time: 16 measured as the balance (docs/benchmarks.md, "Growth").
    */
   async optimizeIfFragmented(maxSmallFragments = 16): Promise<boolean> {
     // Concurrent callers in one process share one compaction instead of preempting each other's.
