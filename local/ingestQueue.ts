@@ -130,7 +130,7 @@ export class IngestQueue {
   #active = 0;
   #timer: NodeJS.Timeout | null = null;
   #idleWaiters: (() => void)[] = [];
-  readonly #stats: IngestQueueStats = { sent: 0, receives: 0, deletes: 0, invocations: 0, billedMs: 0 };
+  readonly #stats: Omit<IngestQueueStats, 'receives'> = { sent: 0, deletes: 0, invocations: 0, billedMs: 0 };
 
   constructor(options: IngestQueueOptions) {
     this.#options = {
@@ -154,7 +154,8 @@ export class IngestQueue {
 
   /** What the queue has done since it started. */
   stats(): IngestQueueStats {
-    return { ...this.#stats };
+    // Each invocation is the answer to one ReceiveMessage of its batch.
+    return { ...this.#stats, receives: this.#stats.invocations };
   }
 
   /** Messages queued or in flight. */
@@ -221,7 +222,6 @@ export class IngestQueue {
         for (const message of batch) message.receiveCount++;
         const start = performance.now();
         result = await invoke({ Records: batch.map(sqsRecord) });
-        this.#stats.receives++;
         this.#stats.invocations++;
         this.#stats.billedMs += Math.ceil(performance.now() - start);
         break;

@@ -69,26 +69,21 @@ export async function startScoringPool(options: ScoringPoolOptions): Promise<Sco
       waiting.push(take);
     });
   };
-  const release = (url: string): void => {
-    busy.delete(url);
-    const next = waiting.shift();
-    const instance = next && free();
-    if (next && instance) {
-      busy.add(instance);
-      next(instance);
-    } else if (next) {
-      waiting.unshift(next);
-    }
-  };
-  // An instance that comes (back) up takes a waiting invocation.
-  const wake = setInterval(() => {
+  /** Hands free instances to the oldest waiting invocations. */
+  const dispatch = (): void => {
     while (waiting.length > 0) {
       const instance = free();
       if (!instance) break;
       busy.add(instance);
       waiting.shift()!(instance);
     }
-  }, 100);
+  };
+  const release = (url: string): void => {
+    busy.delete(url);
+    dispatch();
+  };
+  // An instance that comes (back) up takes a waiting invocation.
+  const wake = setInterval(dispatch, 100);
 
   const forward = async (url: string, body: Buffer, requestId: string, res: http.ServerResponse): Promise<void> => {
     const start = performance.now();

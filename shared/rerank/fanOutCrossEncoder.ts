@@ -63,7 +63,7 @@ export interface FanOutCrossEncoderOptions extends ShardPlan {
  * A shard whose invocation fails or times out is invoked once more, then scored in-process: the scores are always
  * complete, whatever the invocations did. Only the whole call's deadline (`timeoutMs`) fails it.
  * Built from config by rerank/fromConfig.ts (RERANK_FANOUT, RERANK_FANOUT_MIN_PAIRS, SCORING_FUNCTION_NAME): 100
- * candidates with the defaults are four invocations of 25 pairs at once.
+ * candidates with the defaults are four invocations of about 25 pairs at once.
  */
 export class FanOutCrossEncoder implements CrossEncoder {
   readonly name: string;
@@ -88,10 +88,9 @@ export class FanOutCrossEncoder implements CrossEncoder {
     if (shards.length <= 1 || options.maxTokens !== undefined) return this.local.score(pairs, options);
     const { timeoutMs } = this.#options;
     const deadline = Date.now() + timeoutMs;
-    const timer = AbortSignal.timeout(timeoutMs);
-    // Aborted when the call ends either way, so a failed call leaves no shard running behind it.
-    const done = new AbortController();
-    const signal = AbortSignal.any([timer, done.signal, ...(options.signal ? [options.signal] : [])]);
+    // Ended when the call ends either way, so a failed call leaves no shard running behind it.
+    const call = deadlineSignal(timeoutMs, options.signal);
+    const { signal } = call;
     try {
       const scores = await Promise.all(
         shards.map((shard) =>
@@ -106,11 +105,11 @@ export class FanOutCrossEncoder implements CrossEncoder {
     } catch (error) {
       if (!signal.aborted) throw error;
       throw new RerankUnavailableError(
-        timer.aborted ? `fanned-out scoring missed its ${timeoutMs} ms deadline` : 'scoring aborted',
+        call.timedOut ? `fanned-out scoring missed its ${timeoutMs} ms deadline` : 'scoring aborted',
         { cause: error },
       );
     } finally {
-      done.abort();
+      call.end();
     }
   }
 
@@ -127,7 +126,7 @@ export class FanOutCrossEncoder implements CrossEncoder {
       const share = Math.floor((deadline - Date.now()) / (3 - attempts + 1));
       const started = Date.now();
       const attemptDeadline = started + Math.min(shardTimeoutMs, share);
-      const attempt = abortAfter(Math.max(1, attemptDeadline - Date.now()), signal);
+      const attempt = deadlineSignal(Math.max(1, attemptDeadline - Date.now()), signal);
       const attemptSignal = attempt.signal;
       try {
         const { scores } = await invoker.invoke(pairs, { deadline: attemptDeadline, signal: attemptSignal });
@@ -147,7 +146,7 @@ export class FanOutCrossEncoder implements CrossEncoder {
         });
         if (shardError && !shardError.retryable) break;
       } finally {
-        attempt.clear();
+        attempt.end();
       }
     }
     log.warn('scoring shard in-process after its invocations failed', { pairs: pairs.length, attempts });
@@ -157,23 +156,39 @@ export class FanOutCrossEncoder implements CrossEncoder {
   }
 }
 
+/** A signal with a deadline of its own, aborted too when its parent aborts or when it is ended. */
+interface Deadline {
+  signal: AbortSignal;
+  /** true once the deadline, not the parent or end(), aborted it. */
+  readonly timedOut: boolean;
+  /** Stops the timer and aborts what still listens (a call's other shards, an attempt's request). */
+  end(): void;
+}
+
 /**
- * A signal that aborts after `ms` or with `parent`, whichever comes first; `clear()` when done. A plain timer
- * rather than AbortSignal.any(AbortSignal.timeout()): on Node.js 20 a timeout signal held only by any() can be
- * garbage-collected before it fires, and the attempt then waits for the whole deadline (seen in this repository's
- * tests).
+ * The deadline of a fanned-out call or of one attempt. A plain timer rather than AbortSignal.any with
+ * AbortSignal.timeout: on Node.js 20 a timeout signal held only by any() can be garbage-collected before it fires,
+ * and the wait then runs to the outer deadline (seen in this repository's tests).
  */
-function abortAfter(ms: number, parent: AbortSignal): { signal: AbortSignal; clear(): void } {
+function deadlineSignal(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
-  const onParent = () => controller.abort(parent.reason);
-  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
-  if (parent.aborted) onParent();
-  else parent.addEventListener('abort', onParent, { once: true });
+  let timedOut = false;
+  const onParent = () => controller.abort(parent?.reason);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
+  }, ms);
+  if (parent?.aborted) onParent();
+  else parent?.addEventListener('abort', onParent, { once: true });
   return {
     signal: controller.signal,
-    clear: () => {
+    get timedOut() {
+      return timedOut;
+    },
+    end() {
       clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
+      parent?.removeEventListener('abort', onParent);
+      controller.abort(new DOMException('the call ended', 'AbortError'));
     },
   };
 }
