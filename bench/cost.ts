@@ -20,7 +20,7 @@ import {
   queryCost,
   type S3Requests,
 } from './costModel.js';
-import { type BenchRow, summarize, type Timing } from './stats.js';
+import { type BenchRow, formatTiming, summarize } from './stats.js';
 
 export interface CostBenchOptions {
   modelsDir: string;
@@ -252,8 +252,8 @@ export async function benchCost(options: CostBenchOptions, prices: Prices): Prom
       const plain = timings.get(keyOf(off, k))!;
       row({
         benchmark: `query end to end on the local stack, ${k} candidates (POST /query)`,
-        ours: `${fmtTiming(fanned)} fan-out on (4 scoring instances)`,
-        baseline: `${fmtTiming(plain)} fan-out off`,
+        ours: `${formatTiming(fanned)} fan-out on (4 scoring instances)`,
+        baseline: `${formatTiming(plain)} fan-out off`,
         ratio: `${(plain.median / fanned.median).toFixed(2)}x`,
         detail: { k, fanOut: fanned, inProcess: plain },
       });
@@ -295,8 +295,8 @@ export async function benchCost(options: CostBenchOptions, prices: Prices): Prom
     const projected20 = timings.get(keyOf(on, 20))!.median;
     row({
       benchmark: 'one scoring invocation of 25 candidates, alone on a core (local Invoke API)',
-      ours: `${fmtTiming(shardTiming)} round trip, ${shardBilledMs.toFixed(0)} ms billed`,
-      baseline: `${fmtTiming(timings.get(keyOf(off, 100))!)} 100 candidates in one query, fan-out off`,
+      ours: `${formatTiming(shardTiming)} round trip, ${shardBilledMs.toFixed(0)} ms billed`,
+      baseline: `${formatTiming(timings.get(keyOf(off, 100))!)} 100 candidates in one query, fan-out off`,
       ratio: `${(timings.get(keyOf(off, 100))!.median / shardTiming.median).toFixed(1)}x`,
       detail: { shardTiming, shardBilledMs },
     });
@@ -476,5 +476,3 @@ export async function benchCost(options: CostBenchOptions, prices: Prices): Prom
     for (const s of stacks) rmSync(s.dataDir, { recursive: true, force: true });
   }
 }
-
-const fmtTiming = (t: Timing) => `${t.median} ms (p90 ${t.p90})`;

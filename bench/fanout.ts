@@ -10,7 +10,7 @@ import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
 import { FanOutCrossEncoder } from '../shared/rerank/fanOutCrossEncoder.js';
 import { LambdaShardInvoker } from '../shared/rerank/lambdaShardInvoker.js';
 import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
-import { type BenchRow, type Timing, timeInterleaved } from './stats.js';
+import { type BenchRow, formatTiming, type Timing, timeInterleaved } from './stats.js';
 
 export interface FanOutBenchOptions {
   modelsDir: string;
@@ -22,7 +22,6 @@ export interface FanOutBenchOptions {
 }
 
 const FUNCTION = 'bench-score';
-const fmt = (t: Timing) => `${t.median} ms (p90 ${t.p90})`;
 
 /** `count` instances of the scoring function (local/scoringInstance.ts), each its own process and model. */
 async function startInstances(count: number, env: Record<string, string>): Promise<{ urls: string[]; stop(): void }> {
@@ -104,8 +103,8 @@ export async function benchFanOut(options: FanOutBenchOptions): Promise<{ overhe
           `${threads} intra-op thread(s)`,
           encoder,
         ]),
-        [`fan-out 2 shards of ${n / 2}`, fanned(2, n / 2)],
-        ...(n >= 100 ? [[`fan-out 4 shards of ${n / 4}`, fanned(4, n / 4)] as [string, CrossEncoder]] : []),
+        [`fan-out 2 shards`, fanned(2, n / 2)],
+        ...(n >= 100 ? [[`fan-out 4 shards`, fanned(4, n / 4)] as [string, CrossEncoder]] : []),
       ];
       const [baseline, ...timings] = await timeInterleaved(
         [
@@ -123,8 +122,8 @@ export async function benchFanOut(options: FanOutBenchOptions): Promise<{ overhe
         const t = timings[i]!;
         row({
           benchmark: `rerank ${n} pairs, ${label}`,
-          ours: fmt(t),
-          baseline: `${fmt(baseline!)} in-process, one shard, onnxruntime's default threads`,
+          ours: formatTiming(t),
+          baseline: `${formatTiming(baseline!)} in-process, one shard, onnxruntime's default threads`,
           ratio: `${(baseline!.median / t.median).toFixed(2)}x`,
           detail: { n, variant: label, encoder: encoder.name, ours: t, baseline, cores },
         });
@@ -150,8 +149,8 @@ export async function benchFanOut(options: FanOutBenchOptions): Promise<{ overhe
       if (n === 25) overheadMs = overhead;
       row({
         benchmark: `one scoring invocation of ${n} pair(s) (local Invoke API)`,
-        ours: fmt(invoked),
-        baseline: `${fmt(local)} the same pairs in-process, 1 thread`,
+        ours: formatTiming(invoked),
+        baseline: `${formatTiming(local)} the same pairs in-process, 1 thread`,
         ratio: `+${overhead} ms per shard`,
         detail: { n, invoked, local, overheadMs: overhead },
       });

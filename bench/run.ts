@@ -32,7 +32,7 @@ import { benchFanOut } from './fanout.js';
 import { benchGrowth, defaultBeir } from './growth.js';
 import { benchMetadata } from './metadata.js';
 import { benchRerankApi } from './rerankApi.js';
-import { type BenchRow, summarize, time, type Timing } from './stats.js';
+import { type BenchRow, formatTiming, summarize, time, type Timing } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,12 +59,11 @@ const QUERY = 'What is the plan for the economy?';
 const sample = readFileSync(path.join('samples', 'state_of_the_union.txt'), 'utf8');
 
 const rows: BenchRow[] = [];
-const fmt = (t: Timing) => `${t.median} ms (p90 ${t.p90})`;
 const report = (benchmark: string, ours: Timing, baseline: Timing, oursLabel: string, baseLabel: string) =>
   rows.push({
     benchmark,
-    ours: `${fmt(ours)} ${oursLabel}`,
-    baseline: `${fmt(baseline)} ${baseLabel}`,
+    ours: `${formatTiming(ours)} ${oursLabel}`,
+    baseline: `${formatTiming(baseline)} ${baseLabel}`,
     ratio: `${(baseline.median / ours.median).toFixed(1)}x`,
     detail: { ours, baseline },
   });
@@ -159,8 +158,8 @@ async function benchQuery(): Promise<void> {
     const base = await time(() => answerQuery({ query: QUERY }, { ...deps, crossEncoder: null }), runs);
     rows.push({
       benchmark: 'query end to end (embed → top-20 → rerank → top-3)',
-      ours: `${fmt(ours)} with rerank`,
-      baseline: `${fmt(base)} retrieval only`,
+      ours: `${formatTiming(ours)} with rerank`,
+      baseline: `${formatTiming(base)} retrieval only`,
       ratio: `+${(ours.median - base.median).toFixed(1)} ms for reranking`,
       detail: { ours, baseline: base },
     });
@@ -184,8 +183,8 @@ async function benchIngest(): Promise<void> {
     const perSecond = (t: Timing) => Math.round((chunks.length / t.median) * 1000);
     rows.push({
       benchmark: `ingest ${chunks.length} chunks (${EMBED} int8, local LanceDB)`,
-      ours: `${perSecond(ours)} chunks/s (${fmt(ours)}) batched`,
-      baseline: `${perSecond(base)} chunks/s (${fmt(base)}) transformers.js pipeline as documented, embed only`,
+      ours: `${perSecond(ours)} chunks/s (${formatTiming(ours)}) batched`,
+      baseline: `${perSecond(base)} chunks/s (${formatTiming(base)}) transformers.js pipeline as documented, embed only`,
       ratio: `${(base.median / ours.median).toFixed(1)}x`,
       detail: { ours, baseline: base, chunks: chunks.length },
     });
@@ -213,7 +212,7 @@ async function benchCold(): Promise<void> {
     rows.push({
       benchmark: 'cold start (cross-encoder load + first query)',
       ours: `${Math.round(cold)} ms (load ${Math.round(loaded)} ms)`,
-      baseline: `${fmt(warm)} warm query`,
+      baseline: `${formatTiming(warm)} warm query`,
       ratio: `${(cold / warm.median).toFixed(1)}x`,
       detail: { coldMs: cold, loadMs: loaded, warm },
     });
@@ -254,7 +253,7 @@ async function benchEndpoint(): Promise<void> {
       const lat = summarize(latencies);
       rows.push({
         benchmark: `local endpoint, ${clients} concurrent client(s), 20 pairs/request`,
-        ours: `${pps} pairs/s (latency ${fmt(lat)})`,
+        ours: `${pps} pairs/s (latency ${formatTiming(lat)})`,
         baseline: `${baselinePps} pairs/s in-process, no HTTP`,
         ratio: `${(pps / baselinePps).toFixed(2)}x of in-process`,
         detail: { clients, pairsPerSecond: pps, latency: lat, inProcess },

@@ -17,6 +17,9 @@ export interface Timing {
   runs: number;
 }
 
+/** A timing as the tables print it: median, then p90. */
+export const formatTiming = (t: Timing): string => `${t.median} ms (p90 ${t.p90})`;
+
 export function summarize(samples: number[]): Timing {
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
