@@ -1,4 +1,4 @@
-import { extractText } from '../shared/extract/index.js';
+import { extractText } from '../shared/adapters/extract/index.js';
 import { makeDocx, makeHtml, makePdf } from '../test/documents.js';
 import { type BenchRow, time, type Timing } from './stats.js';
 

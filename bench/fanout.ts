@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { isPartMessage } from '../local/partMessages.js';
 import { type ScoringPool, startScoringPool } from '../local/scoringPool.js';
-import type { Pair } from '../shared/contract.js';
-import { silentLog } from '../shared/log.js';
-import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
-import { FanOutCrossEncoder } from '../shared/rerank/fanOutCrossEncoder.js';
-import { LambdaShardInvoker } from '../shared/rerank/lambdaShardInvoker.js';
-import { LocalCrossEncoder } from '../shared/rerank/localCrossEncoder.js';
+import type { Pair } from '../shared/api/contract.js';
+import { silentLog } from '../shared/pipeline/log.js';
+import type { CrossEncoder } from '../shared/pipeline/rerank/crossEncoder.js';
+import { FanOutCrossEncoder } from '../shared/pipeline/rerank/fanOutCrossEncoder.js';
+import { LambdaShardInvoker } from '../shared/adapters/lambda/lambdaShardInvoker.js';
+import { LocalCrossEncoder } from '../shared/adapters/transformers/localCrossEncoder.js';
 import { type BenchRow, formatTiming, type Timing, timeInterleaved } from './stats.js';
 
 export interface FanOutBenchOptions {

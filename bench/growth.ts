@@ -6,12 +6,12 @@ import path from 'node:path';
 import { sqsRecord } from '../local/ingestQueue.js';
 import { documentText, loadBeir } from '../evaluation/beir.js';
 import { startLocalS3 } from '../local/s3Server.js';
-import { syncInBatches } from '../shared/bulkIngest.js';
-import { TransformersEmbedder } from '../shared/embedder.js';
-import { FileDocumentReader } from '../shared/fileDocuments.js';
-import type { SyncResult } from '../shared/ingest.js';
-import { silentLog } from '../shared/log.js';
-import { LanceStore, lanceStorageOptions } from '../shared/store.js';
+import { syncInBatches } from '../shared/pipeline/ingest/bulkIngest.js';
+import { TransformersEmbedder } from '../shared/adapters/transformers/embedder.js';
+import { FileDocumentReader } from '../shared/adapters/fs/fileDocuments.js';
+import type { SyncResult } from '../shared/pipeline/ingest/ingest.js';
+import { silentLog } from '../shared/pipeline/log.js';
+import { LanceStore, lanceStorageOptions } from '../shared/adapters/lancedb/lanceStore.js';
 import { type BenchRow, summarize, type Timing } from './stats.js';
 
 export interface GrowthBenchOptions {

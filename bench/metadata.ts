@@ -1,6 +1,6 @@
-import { syncDocuments, type IngestDeps } from '../shared/ingest.js';
-import type { DocumentContent, DocumentReader } from '../shared/ports.js';
-import { answerQuery, type QueryDeps } from '../shared/query.js';
+import { syncDocuments, type IngestDeps } from '../shared/pipeline/ingest/ingest.js';
+import type { DocumentContent, DocumentReader } from '../shared/pipeline/ports.js';
+import { answerQuery, type QueryDeps } from '../shared/pipeline/query/query.js';
 import type { BenchRow } from './stats.js';
 import { timeInterleaved } from './stats.js';
 

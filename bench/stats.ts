@@ -1,4 +1,4 @@
-import { percentile } from '../shared/stats.js';
+import { percentile } from '../evaluation/stats.js';
 
 /** One line of the benchmark table: our figure next to its baseline from the same run. */
 export interface BenchRow {

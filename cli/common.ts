@@ -1,5 +1,5 @@
-import { loadConfig, type Config } from '../shared/config.js';
-import { configureModelHub } from '../shared/models/hub.js';
+import { loadConfig, type Config } from '../shared/wiring/config.js';
+import { configureModelHub } from '../shared/adapters/transformers/hub.js';
 
 /**
  * Configuration for a CLI: the environment (validated as in the Lambdas) with flag overrides applied as

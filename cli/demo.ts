@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { indexDocument } from '../shared/ingest.js';
-import { silentLog } from '../shared/log.js';
-import { answerQuery } from '../shared/query.js';
-import { createServices, ingestDeps, queryDeps } from '../shared/services.js';
+import { indexDocument } from '../shared/pipeline/ingest/ingest.js';
+import { silentLog } from '../shared/pipeline/log.js';
+import { answerQuery } from '../shared/pipeline/query/query.js';
+import { createServices, ingestDeps, queryDeps } from '../shared/wiring/services.js';
 import { cliConfig, runCli } from './common.js';
 
 const SAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'samples', 'state_of_the_union.txt');

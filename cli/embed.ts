@@ -5,7 +5,7 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createEmbedder } from '../shared/models/fromConfig.js';
+import { createEmbedder } from '../shared/wiring/models.js';
 import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startEndpointServer } from '../endpoint/server.js';
-import { createLocalCrossEncoder } from '../shared/models/fromConfig.js';
+import { createLocalCrossEncoder } from '../shared/wiring/models.js';
 import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {

@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadBeir } from '../evaluation/beir.js';
 import { evaluate } from '../evaluation/harness.js';
-import type { Embedder } from '../shared/ports.js';
-import { createEmbedder, createLocalCrossEncoder } from '../shared/models/fromConfig.js';
-import { LanceStore } from '../shared/store.js';
+import type { Embedder } from '../shared/pipeline/ports.js';
+import { createEmbedder, createLocalCrossEncoder } from '../shared/wiring/models.js';
+import { LanceStore } from '../shared/adapters/lancedb/lanceStore.js';
 import { cliConfig, runCli } from './common.js';
 
 /** BM25-only runs need no vectors: a one-dimensional constant keeps the table shape without a model. */

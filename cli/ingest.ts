@@ -10,12 +10,12 @@ import { SingleBar, Presets } from 'cli-progress';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FileDocumentReader } from '../shared/fileDocuments.js';
-import { syncInBatches } from '../shared/bulkIngest.js';
-import type { DocumentReader, SyncResult } from '../shared/ingest.js';
-import { reconcilePlan } from '../shared/reconcile.js';
-import { S3DocumentReader, createS3Client, listKeys, parseS3Uri } from '../shared/s3Documents.js';
-import { createServices, ingestDeps } from '../shared/services.js';
+import { FileDocumentReader } from '../shared/adapters/fs/fileDocuments.js';
+import { syncInBatches } from '../shared/pipeline/ingest/bulkIngest.js';
+import type { DocumentReader, SyncResult } from '../shared/pipeline/ingest/ingest.js';
+import { reconcilePlan } from '../shared/pipeline/ingest/reconcile.js';
+import { S3DocumentReader, createS3Client, listKeys, parseS3Uri } from '../shared/adapters/s3/s3Documents.js';
+import { createServices, ingestDeps } from '../shared/wiring/services.js';
 import { cliConfig, runCli } from './common.js';
 
 async function expand(target: string): Promise<string[]> {

@@ -3,9 +3,9 @@
  * Runs the query pipeline (same code as the query Lambda) and prints the results.
  */
 import { parseArgs } from 'node:util';
-import { QueryRequestSchema, describeZodError } from '../shared/contract.js';
-import { answerQuery } from '../shared/query.js';
-import { createServices, queryDeps } from '../shared/services.js';
+import { QueryRequestSchema, describeZodError } from '../shared/api/contract.js';
+import { answerQuery } from '../shared/pipeline/query/query.js';
+import { createServices, queryDeps } from '../shared/wiring/services.js';
 import { cliConfig, runCli } from './common.js';
 
 runCli(async () => {

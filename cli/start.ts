@@ -34,8 +34,8 @@ import {
 import { startScoringPool } from '../local/scoringPool.js';
 import { Supervisor } from '../local/supervisor.js';
 import { UPLOADS_PATH, uploadRoute } from '../local/uploads.js';
-import { bearerKey, isAllowedKey, localKeyHashes } from '../shared/apiKeys.js';
-import { loadConfig } from '../shared/config.js';
+import { bearerKey, isAllowedKey, localKeyHashes } from '../shared/api/apiKeys.js';
+import { loadConfig } from '../shared/wiring/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);

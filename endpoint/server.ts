@@ -1,15 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScoreRequestSchema, parseRequest, type Pair } from '../shared/contract.js';
+import { ScoreRequestSchema, parseRequest, type Pair } from '../shared/api/contract.js';
 import {
   AppError,
   BadRequestError,
   PayloadTooLargeError,
   UnavailableError,
   toErrorResponse,
-} from '../shared/errors.js';
-import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
-import type { Log } from '../shared/log.js';
+} from '../shared/pipeline/errors.js';
+import type { CrossEncoder } from '../shared/pipeline/rerank/crossEncoder.js';
+import type { Log } from '../shared/pipeline/log.js';
 
 /** SageMaker's own request limit. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;

@@ -1,12 +1,12 @@
-import type { Pair } from '../shared/contract.js';
-import { sha256Hex } from '../shared/document.js';
-import type { Embedder } from '../shared/ports.js';
-import type { CrossEncoder } from '../shared/rerank/crossEncoder.js';
-import { retrieve, type RetrievalMode } from '../shared/retrieval.js';
-import { chunkText } from '../shared/splitter.js';
-import type { LanceStore, SearchHit } from '../shared/store.js';
+import type { Pair } from '../shared/api/contract.js';
+import { sha256Hex } from '../shared/pipeline/ingest/document.js';
+import type { Embedder } from '../shared/pipeline/ports.js';
+import type { CrossEncoder } from '../shared/pipeline/rerank/crossEncoder.js';
+import { retrieve, type RetrievalMode } from '../shared/pipeline/query/retrieval.js';
+import { chunkText } from '../shared/pipeline/ingest/splitter.js';
+import type { LanceStore, SearchHit } from '../shared/adapters/lancedb/lanceStore.js';
 import { type BeirDataset, documentText } from './beir.js';
-import { percentile } from '../shared/stats.js';
+import { percentile } from './stats.js';
 import { hasRelevant, mrrAt, ndcgAt, recallAt, trecOrder, type Scored } from './metrics.js';
 
 export interface EvalOptions {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, statusOf, toErrorResponse } from '../shared/errors.js';
-import type { Log } from '../shared/log.js';
+import { BadRequestError, PayloadTooLargeError, statusOf, toErrorResponse } from '../shared/pipeline/errors.js';
+import type { Log } from '../shared/pipeline/log.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;

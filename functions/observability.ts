@@ -5,8 +5,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type middy from '@middy/core';
-import type { Span } from '../shared/ports.js';
-import type { ShardOutcome } from '../shared/rerank/fanOutCrossEncoder.js';
+import type { Span } from '../shared/pipeline/ports.js';
+import type { ShardOutcome } from '../shared/pipeline/rerank/fanOutCrossEncoder.js';
 
 /** CloudWatch namespace of every function's metrics unless POWERTOOLS_METRICS_NAMESPACE names another. */
 export const METRICS_NAMESPACE = 'RerankPipeline';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { documentKeyOf } from '../shared/metadata.js';
+import { documentKeyOf } from '../shared/pipeline/metadata.js';
 import type { S3EventNotification } from './s3Server.js';
 
 /** How one invocation ended: the function ran (maybe failing), or it could not be reached at all. */

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3ObjectConstructor } from 's3rver';
-import type { S3EventNotification } from '../shared/s3Event.js';
+import type { S3EventNotification } from '../shared/adapters/s3/s3Event.js';
 
-export type { S3EventNotification } from '../shared/s3Event.js';
+export type { S3EventNotification } from '../shared/adapters/s3/s3Event.js';
 
 // s3rver's object model, needed to answer reads the way its own store does.
 const S3Object = createRequire(import.meta.url)('s3rver/lib/models/object') as S3ObjectConstructor;

@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import { checkDocumentHeader, type DocumentRules } from '../shared/document.js';
-import { BadRequestError, UnavailableError, toErrorResponse } from '../shared/errors.js';
-import { extractText } from '../shared/extract/index.js';
+import { checkDocumentHeader, type DocumentRules } from '../shared/pipeline/ingest/document.js';
+import { BadRequestError, UnavailableError, toErrorResponse } from '../shared/pipeline/errors.js';
+import { extractText } from '../shared/adapters/extract/index.js';
 import { sendJson } from './frontDoor.js';
 
 /** Where the local stack takes uploads (the search page's upload box); a deployed API has no such route. */

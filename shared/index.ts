@@ -2,9 +2,9 @@
  * Public TypeScript API of the pipeline (package export "."; LangChain pieces are under "./langchain").
  * What is exported here is what README.md ("Use it from TypeScript") and docs/api.md document.
  */
-export * from './contract.js';
-export * from './errors.js';
-export { loadConfig, type Config } from './config.js';
+export * from './api/contract.js';
+export * from './pipeline/errors.js';
+export { loadConfig, type Config } from './wiring/config.js';
 export type {
   ChunkInput,
   ChunkReader,
@@ -13,10 +13,10 @@ export type {
   Embedder,
   SearchHit,
   SearchOptions,
-} from './ports.js';
-export { chunkText, splitText, type SplitOptions } from './splitter.js';
-export { TransformersEmbedder, type TransformersEmbedderOptions } from './embedder.js';
-export { LanceStore, lanceStorageOptions, type LanceStoreOptions, type Metric } from './store.js';
+} from './pipeline/ports.js';
+export { chunkText, splitText, type SplitOptions } from './pipeline/ingest/splitter.js';
+export { TransformersEmbedder, type TransformersEmbedderOptions } from './adapters/transformers/embedder.js';
+export { LanceStore, lanceStorageOptions, type LanceStoreOptions, type Metric } from './adapters/lancedb/lanceStore.js';
 export {
   rerank,
   rankByScore,
@@ -26,14 +26,22 @@ export {
   type CrossEncoder,
   type RankedIndex,
   type ScoreOptions,
-} from './rerank/crossEncoder.js';
-export { LocalCrossEncoder, type LocalCrossEncoderOptions } from './rerank/localCrossEncoder.js';
-export { SageMakerCrossEncoder, type SageMakerCrossEncoderOptions } from './rerank/sagemakerCrossEncoder.js';
-export { pairsContentHandler, teiContentHandler, type ContentHandler } from './rerank/contentHandlers.js';
-export { retrieve, reciprocalRankFusion, type RetrievalMode, type RetrievalOptions } from './retrieval.js';
-export { answerQuery, type QueryDeps } from './query.js';
-export { indexDocument, syncDocument, type IngestDeps, type IngestOutcome } from './ingest.js';
-export { configureModelHub, type ModelHubOptions } from './models/hub.js';
-export { createServices, ingestDeps, queryDeps, type Services } from './services.js';
-export { createCrossEncoder, createTokenCounter } from './rerank/fromConfig.js';
-export { createEmbedder, createLocalCrossEncoder } from './models/fromConfig.js';
+} from './pipeline/rerank/crossEncoder.js';
+export { LocalCrossEncoder, type LocalCrossEncoderOptions } from './adapters/transformers/localCrossEncoder.js';
+export {
+  SageMakerCrossEncoder,
+  type SageMakerCrossEncoderOptions,
+} from './adapters/sagemaker/sagemakerCrossEncoder.js';
+export { pairsContentHandler, teiContentHandler, type ContentHandler } from './adapters/sagemaker/contentHandlers.js';
+export {
+  retrieve,
+  reciprocalRankFusion,
+  type RetrievalMode,
+  type RetrievalOptions,
+} from './pipeline/query/retrieval.js';
+export { answerQuery, type QueryDeps } from './pipeline/query/query.js';
+export { indexDocument, syncDocument, type IngestDeps, type IngestOutcome } from './pipeline/ingest/ingest.js';
+export { configureModelHub, type ModelHubOptions } from './adapters/transformers/hub.js';
+export { createServices, ingestDeps, queryDeps, type Services } from './wiring/services.js';
+export { createCrossEncoder, createTokenCounter } from './wiring/crossEncoder.js';
+export { createEmbedder, createLocalCrossEncoder } from './wiring/models.js';

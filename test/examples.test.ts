@@ -78,13 +78,13 @@ const HUB_STAND_INS: Record<string, string> = {
  */
 const EXPECTED_OUTPUT: Record<string, RegExp> = {
   // tiny-embed has 128 dimensions (all-MiniLM-L6-v2: 384).
-  'shared/embedder.ts#TransformersEmbedder': /^128\n$/,
-  'shared/rerank/crossEncoder.ts#rerank': new RegExp(
+  'shared/adapters/transformers/embedder.ts#TransformersEmbedder': /^128\n$/,
+  'shared/pipeline/rerank/crossEncoder.ts#rerank': new RegExp(
     `^(?:(?:0\\.\\d{3}|1\\.000) (?:${['We will fight inflation.', 'The weather was mild.', 'Jobs are coming back.'].map(escapeRegExp).join('|')})\\n){2}$`,
   ),
-  'shared/query.ts#answerQuery': /^\[ 'notes\.txt' \]\n$/,
-  'shared/store.ts#LanceStore': /^\[ 'notes\.txt' \]\n$/,
-  'shared/langchain/crossEncoderReranker.ts#CrossEncoderReranker': /^2\n$/,
+  'shared/pipeline/query/query.ts#answerQuery': /^\[ 'notes\.txt' \]\n$/,
+  'shared/adapters/lancedb/lanceStore.ts#LanceStore': /^\[ 'notes\.txt' \]\n$/,
+  'shared/adapters/langchain/crossEncoderReranker.ts#CrossEncoderReranker': /^2\n$/,
   'endpoint/server.ts#startEndpointServer': /^200 \{ scores: \[ -?\d[\d.e+-]* \] \}\n$/,
   'local/s3Server.ts#startLocalS3': /^Hello, S3\n$/,
 };
@@ -489,9 +489,9 @@ describe('@example blocks', () => {
   it('are found in the public API’s TSDoc', () => {
     const files = new Set(EXAMPLES.map((e) => e.file));
     for (const file of [
-      'shared/embedder.ts',
-      'shared/query.ts',
-      'shared/rerank/localCrossEncoder.ts',
+      'shared/adapters/transformers/embedder.ts',
+      'shared/pipeline/query/query.ts',
+      'shared/adapters/transformers/localCrossEncoder.ts',
       'endpoint/server.ts',
     ]) {
       expect(files, `no @example found in ${file}`).toContain(file);

@@ -79,8 +79,10 @@ export interface HttpResult {
  * The chunks table on a local S3 server, opened as the functions open it (tiny-embed, 128-d, cosine), with
  * every read checking for new writes.
  */
-export async function openLocalS3Table(s3Endpoint: string): Promise<import('../shared/store.js').LanceStore> {
-  const { LanceStore, lanceStorageOptions } = await import('../shared/store.js');
+export async function openLocalS3Table(
+  s3Endpoint: string,
+): Promise<import('../shared/adapters/lancedb/lanceStore.js').LanceStore> {
+  const { LanceStore, lanceStorageOptions } = await import('../shared/adapters/lancedb/lanceStore.js');
   return LanceStore.open({
     uri: 's3://vectors/lancedb',
     embeddingModel: 'tiny-embed',

@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
-import { bearerKey, isAllowedKey, parseKeyHashes } from '../../shared/apiKeys.js';
-import { ConfigError } from '../../shared/errors.js';
+import { bearerKey, isAllowedKey, parseKeyHashes } from '../../shared/api/apiKeys.js';
+import { ConfigError } from '../../shared/pipeline/errors.js';
 
 /**
  * The HTTP API's request authorizer for `apiAuth=apikey` (payload 2.0, simple responses): allows a request whose

@@ -2,22 +2,22 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { loadConfig } from '../../shared/config.js';
-import { describeZodError } from '../../shared/contract.js';
-import { AppError, BadRequestError } from '../../shared/errors.js';
-import { syncDocuments, type IngestOutcome, type SyncResult } from '../../shared/ingest.js';
-import { documentKeyOf } from '../../shared/metadata.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { describeZodError } from '../../shared/api/contract.js';
+import { AppError, BadRequestError } from '../../shared/pipeline/errors.js';
+import { syncDocuments, type IngestOutcome, type SyncResult } from '../../shared/pipeline/ingest/ingest.js';
+import { documentKeyOf } from '../../shared/pipeline/metadata.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { S3DocumentReader, createS3Client } from '../../shared/adapters/s3/s3Documents.js';
 import {
   S3EventSchema,
   decodeS3Key,
   documentKeysOf,
   isS3TestEvent,
   type S3EventNotification,
-} from '../../shared/s3Event.js';
-import { createServices, ingestDeps } from '../../shared/services.js';
-import type { LanceStore } from '../../shared/store.js';
+} from '../../shared/adapters/s3/s3Event.js';
+import { createServices, ingestDeps } from '../../shared/wiring/services.js';
+import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { observability } from '../observability.js';
 
 // Created once per container: models and connections load on the first event, then are reused.

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '../../shared/config.js';
-import { LanceStore, storeOptionsFrom } from '../../shared/store.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { LanceStore, storeOptionsFrom } from '../../shared/adapters/lancedb/lanceStore.js';
 
 // Opens the table by the settings it records: no embedding model is loaded (nor shipped) for upkeep.
 const config = loadConfig();

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { NotFoundError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/pipeline/errors.js';
 import { jsonResponse } from '../http.js';
 import { PAGE_BODIES } from './files.js';
 import { PAGE_FILES, isPagePath } from './paths.js';

@@ -1,13 +1,13 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { loadConfig } from '../../shared/config.js';
-import { QueryRequestSchema, parseRequest, type QueryResponse } from '../../shared/contract.js';
-import { statusOf, toInvokeError } from '../../shared/errors.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { answerQuery } from '../../shared/query.js';
-import { createServices, queryDeps } from '../../shared/services.js';
-import { type Caller, tenantScope } from '../../shared/tenants.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { QueryRequestSchema, parseRequest, type QueryResponse } from '../../shared/api/contract.js';
+import { statusOf, toInvokeError } from '../../shared/pipeline/errors.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { answerQuery } from '../../shared/pipeline/query/query.js';
+import { createServices, queryDeps } from '../../shared/wiring/services.js';
+import { type Caller, tenantScope } from '../../shared/pipeline/tenants.js';
 import {
   CORRELATION_HEADER,
   correlationIdOf,

@@ -3,12 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { loadConfig } from '../../shared/config.js';
-import { ConfigError, NotFoundError, toInvokeError } from '../../shared/errors.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { once } from '../../shared/once.js';
-import { openApiDocument } from '../../shared/openapi.js';
-import { createCrossEncoder, createTokenCounter } from '../../shared/rerank/fromConfig.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { ConfigError, NotFoundError, toInvokeError } from '../../shared/pipeline/errors.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { once } from '../../shared/wiring/once.js';
+import { openApiDocument } from '../../shared/api/openapi.js';
+import { createCrossEncoder, createTokenCounter } from '../../shared/wiring/crossEncoder.js';
 import {
   RERANK_LIMITS,
   cohereError,
@@ -16,7 +16,7 @@ import {
   rerankTei,
   teiError,
   type RerankApiDeps,
-} from '../../shared/rerankApi.js';
+} from '../../shared/api/rerankApi.js';
 import { isHttpEvent, jsonResponse, parseHttpBody, logFailure } from '../http.js';
 import { functionMetrics, recordShard } from '../observability.js';
 

@@ -2,13 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '../../shared/config.js';
-import { parseRequest, type ScoreResponse } from '../../shared/contract.js';
-import { DeadlineError, toInvokeError } from '../../shared/errors.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { once } from '../../shared/once.js';
-import { createLocalCrossEncoder } from '../../shared/models/fromConfig.js';
-import { ShardRequestSchema, type ShardRequest } from '../../shared/rerank/shardContract.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { parseRequest, type ScoreResponse } from '../../shared/api/contract.js';
+import { DeadlineError, toInvokeError } from '../../shared/pipeline/errors.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { once } from '../../shared/wiring/once.js';
+import { createLocalCrossEncoder } from '../../shared/wiring/models.js';
+import { ShardRequestSchema, type ShardRequest } from '../../shared/api/shardContract.js';
 import { logFailure } from '../http.js';
 
 // The cross-encoder alone, once per container: no LanceDB, no embedder, no fan-out of its own.

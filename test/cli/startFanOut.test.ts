@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../local/stackState.js';
 import type { ScoringPoolStats } from '../../local/scoringPool.js';
-import { QueryResponseSchema, type QueryResponse } from '../../shared/contract.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
+import { QueryResponseSchema, type QueryResponse } from '../../shared/api/contract.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
 import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
 import { StackProcess, until, type StackSettings } from '../stack.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES } from '../../shared/config.js';
+import { CONFIG_VARIABLES } from '../../shared/wiring/config.js';
 
 /**
  * The manual (README.md and docs/) against the code and the tree: every environment variable the code reads has a
@@ -92,7 +92,7 @@ const cellsOf = (row: string) =>
 const documented = configRows.map((line) => /^`([A-Z][A-Z0-9_]*)`$/.exec(cellsOf(line)[0] ?? '')?.[1] ?? line);
 
 describe('docs/configuration.md', () => {
-  it('has a row for every name in CONFIG_VARIABLES (shared/config.ts)', () => {
+  it('has a row for every name in CONFIG_VARIABLES (shared/wiring/config.ts)', () => {
     expect(CONFIG_VARIABLES.length).toBeGreaterThan(40);
     expect(CONFIG_VARIABLES.filter((name) => !documented.includes(name))).toEqual([]);
   });

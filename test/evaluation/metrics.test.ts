@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasRelevant, mrrAt, ndcgAt, recallAt, trecOrder } from '../../evaluation/metrics.js';
-import { percentile } from '../../shared/stats.js';
+import { percentile } from '../../evaluation/stats.js';
 
 const judged = (entries: [string, number][]) => new Map(entries);
 

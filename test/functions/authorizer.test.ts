@@ -10,8 +10,8 @@ import {
   createAuthorizer,
   keySourceFromEnv,
 } from '../../functions/authorizer/handler.js';
-import { hashKey } from '../../shared/apiKeys.js';
-import { ConfigError } from '../../shared/errors.js';
+import { hashKey } from '../../shared/api/apiKeys.js';
+import { ConfigError } from '../../shared/pipeline/errors.js';
 
 const PARAMETER = '/rerank-pipeline/test/api-key-hashes';
 const KEY = 'sk-test-0123456789';

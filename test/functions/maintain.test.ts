@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { LanceStore } from '../../shared/store.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { FIXTURE_MODELS, fixtureEnv, lambdaContext } from '../helpers.js';
 
 interface Report {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EndpointServer, startEndpointServer } from '../../endpoint/server.js';
-import { silentLog } from '../../shared/log.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { sigmoid } from '../../shared/rerank/crossEncoder.js';
-import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
+import { silentLog } from '../../shared/pipeline/log.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { sigmoid } from '../../shared/pipeline/rerank/crossEncoder.js';
+import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
 import { eventFixture, FIXTURE_MODELS, fixtureEnv, lambdaContext, type Handler, type HttpResult } from '../helpers.js';
 
 let endpoint: EndpointServer;

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
-import { SIDECAR_SUFFIX } from '../../shared/metadata.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { SIDECAR_SUFFIX } from '../../shared/pipeline/metadata.js';
 import { nativeFiles } from '../../layers/elf.js';
 import { FIXTURE_MODELS } from '../helpers.js';
 

@@ -5,8 +5,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sqsRecord } from '../../local/ingestQueue.js';
 import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
-import type { IngestOutcome } from '../../shared/ingest.js';
-import type { LanceStore } from '../../shared/store.js';
+import type { IngestOutcome } from '../../shared/pipeline/ingest/ingest.js';
+import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { badFiles, makeDocx, makeHtml, makePdf } from '../documents.js';
 import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext, openLocalS3Table } from '../helpers.js';
 import { captureJsonLines, emfMetric } from '../jsonLines.js';
@@ -45,7 +45,7 @@ beforeAll(async () => {
     credentials: s3.credentials,
   });
   // A reader of the same table, as the query function would open it.
-  const { TransformersEmbedder } = await import('../../shared/embedder.js');
+  const { TransformersEmbedder } = await import('../../shared/adapters/transformers/embedder.js');
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });
   dimension = embedder.dimension;
   store = await openLocalS3Table(s3.endpoint);

@@ -1,7 +1,7 @@
 import { createDeflate } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { UnsupportedDocumentError } from '../../shared/errors.js';
-import { extractPdfIsolated } from '../../shared/extract/pdfProcess.js';
+import { UnsupportedDocumentError } from '../../shared/pipeline/errors.js';
+import { extractPdfIsolated } from '../../shared/adapters/extract/pdfProcess.js';
 import { makePdf } from '../documents.js';
 
 /**

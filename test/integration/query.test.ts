@@ -3,15 +3,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEndpointServer, type EndpointServer } from '../../endpoint/server.js';
 import { startLocalS3, type LocalS3 } from '../../local/s3Server.js';
-import type { QueryResponse } from '../../shared/contract.js';
-import { TransformersEmbedder } from '../../shared/embedder.js';
-import { loadConfig } from '../../shared/config.js';
-import { indexDocument, syncDocuments } from '../../shared/ingest.js';
-import { silentLog } from '../../shared/log.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
-import { S3DocumentReader, createS3Client } from '../../shared/s3Documents.js';
-import { LanceStore, storeOptionsFrom } from '../../shared/store.js';
+import type { QueryResponse } from '../../shared/api/contract.js';
+import { TransformersEmbedder } from '../../shared/adapters/transformers/embedder.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { indexDocument, syncDocuments } from '../../shared/pipeline/ingest/ingest.js';
+import { silentLog } from '../../shared/pipeline/log.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
+import { S3DocumentReader, createS3Client } from '../../shared/adapters/s3/s3Documents.js';
+import { LanceStore, storeOptionsFrom } from '../../shared/adapters/lancedb/lanceStore.js';
 import {
   FIXTURE_MODELS,
   SAMPLE_DOCUMENT,

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFrontDoor, type FrontDoor } from '../../local/frontDoor.js';
-import { bearerKey, hashKey, isAllowedKey } from '../../shared/apiKeys.js';
+import { bearerKey, hashKey, isAllowedKey } from '../../shared/api/apiKeys.js';
 
 let upstream: http.Server;
 let upstreamUrl: string;

@@ -17,7 +17,7 @@ import {
   type S3EventNotification,
   type S3RequestCounts,
 } from '../../local/s3Server.js';
-import { decodeS3Key } from '../../shared/s3Event.js';
+import { decodeS3Key } from '../../shared/adapters/s3/s3Event.js';
 
 let s3: LocalS3;
 let client: S3Client;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFrontDoor, type FrontDoor } from '../../local/frontDoor.js';
 import { startLocalS3, type LocalS3 } from '../../local/s3Server.js';
 import { uploadRoute } from '../../local/uploads.js';
-import { bearerKey } from '../../shared/apiKeys.js';
+import { bearerKey } from '../../shared/api/apiKeys.js';
 
 /** The upload route behind a real front door (with a key check), storing into a real local S3 server. */
 

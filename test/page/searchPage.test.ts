@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueryResponse } from '../../shared/contract.js';
+import type { QueryResponse } from '../../shared/api/contract.js';
 import { SAMPLE_DOCUMENT } from '../helpers.js';
 import { StackProcess, sleep, type StackSettings, until } from '../stack.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bearerKey, hashKey, isAllowedKey, localKeyHashes, parseKeyHashes } from '../../shared/apiKeys.js';
-import { ConfigError } from '../../shared/errors.js';
+import { bearerKey, hashKey, isAllowedKey, localKeyHashes, parseKeyHashes } from '../../shared/api/apiKeys.js';
+import { ConfigError } from '../../shared/pipeline/errors.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateChunks, pagesOf } from '../../shared/citations.js';
+import { locateChunks, pagesOf } from '../../shared/pipeline/ingest/citations.js';
 
 describe('locateChunks', () => {
   it('finds overlapping chunks in order, each after the previous start', () => {

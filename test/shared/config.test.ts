@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
-import { ConfigError } from '../../shared/errors.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { ConfigError } from '../../shared/pipeline/errors.js';
 
 describe('loadConfig', () => {
   it('applies the local defaults', () => {

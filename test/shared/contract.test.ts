@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QueryRequestSchema, QueryResponseSchema, parseRequest } from '../../shared/contract.js';
-import { BadRequestError } from '../../shared/errors.js';
+import { QueryRequestSchema, QueryResponseSchema, parseRequest } from '../../shared/api/contract.js';
+import { BadRequestError } from '../../shared/pipeline/errors.js';
 
 const parse = (payload: unknown) => parseRequest(QueryRequestSchema, payload);
 const refusal = (payload: unknown): string => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TransformersEmbedder, l2Normalize } from '../../shared/embedder.js';
-import { configureModelHub } from '../../shared/models/hub.js';
+import { TransformersEmbedder, l2Normalize } from '../../shared/adapters/transformers/embedder.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type EmbeddingReference } from '../helpers.js';
 
 const reference = readReference<EmbeddingReference>('embedding_vectors');

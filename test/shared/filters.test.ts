@@ -5,7 +5,7 @@ import {
   filterFieldsOf,
   searchFilterOf,
   type FilterField,
-} from '../../shared/filters.js';
+} from '../../shared/pipeline/query/filters.js';
 
 const FIELDS: Record<string, FilterField> = {
   source: { column: 'source', type: 'string' },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../shared/document.js';
-import { StoreUnavailableError } from '../../shared/errors.js';
-import { indexDocument, syncDocument, syncDocuments, type IngestDeps } from '../../shared/ingest.js';
-import type { Log } from '../../shared/log.js';
-import { type AttributeType, metadataHash } from '../../shared/metadata.js';
+import { sha256Hex } from '../../shared/pipeline/ingest/document.js';
+import { StoreUnavailableError } from '../../shared/pipeline/errors.js';
+import { indexDocument, syncDocument, syncDocuments, type IngestDeps } from '../../shared/pipeline/ingest/ingest.js';
+import type { Log } from '../../shared/pipeline/log.js';
+import { type AttributeType, metadataHash } from '../../shared/pipeline/metadata.js';
 import type {
   ChunkInput,
   ChunkWriter,
@@ -12,7 +12,7 @@ import type {
   Embedder,
   SourceWrite,
   StoredVersion,
-} from '../../shared/ports.js';
+} from '../../shared/pipeline/ports.js';
 
 /** Unit tests of the ingest pipeline's logic, with in-memory fakes of its ports. */
 

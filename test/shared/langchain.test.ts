@@ -4,17 +4,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransformersEmbedder } from '../../shared/embedder.js';
-import { FileDocumentReader } from '../../shared/fileDocuments.js';
-import { indexDocument, syncDocuments } from '../../shared/ingest.js';
-import { ChunkRetriever } from '../../shared/langchain/chunkRetriever.js';
-import { CrossEncoderReranker } from '../../shared/langchain/crossEncoderReranker.js';
-import { silentLog } from '../../shared/log.js';
-import { configureModelHub } from '../../shared/models/hub.js';
-import type { CrossEncoder } from '../../shared/rerank/crossEncoder.js';
-import { LocalCrossEncoder } from '../../shared/rerank/localCrossEncoder.js';
-import { LanceStore } from '../../shared/store.js';
-import { DEFAULT_TENANCY } from '../../shared/tenants.js';
+import { TransformersEmbedder } from '../../shared/adapters/transformers/embedder.js';
+import { FileDocumentReader } from '../../shared/adapters/fs/fileDocuments.js';
+import { indexDocument, syncDocuments } from '../../shared/pipeline/ingest/ingest.js';
+import { ChunkRetriever } from '../../shared/adapters/langchain/chunkRetriever.js';
+import { CrossEncoderReranker } from '../../shared/adapters/langchain/crossEncoderReranker.js';
+import { silentLog } from '../../shared/pipeline/log.js';
+import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
+import type { CrossEncoder } from '../../shared/pipeline/rerank/crossEncoder.js';
+import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
+import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
+import { DEFAULT_TENANCY } from '../../shared/pipeline/tenants.js';
 import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
 
 let dir: string;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedDocumentError } from '../../shared/errors.js';
-import { documentKeyOf, documentMetadata, metadataHash, parseSidecar, sidecarOf } from '../../shared/metadata.js';
+import { UnsupportedDocumentError } from '../../shared/pipeline/errors.js';
+import {
+  documentKeyOf,
+  documentMetadata,
+  metadataHash,
+  parseSidecar,
+  sidecarOf,
+} from '../../shared/pipeline/metadata.js';
 
 const sidecar = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 

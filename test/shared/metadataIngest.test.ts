@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../shared/document.js';
-import { filterFieldsOf, searchFilterOf, type FilterExpression } from '../../shared/filters.js';
-import { syncDocuments, type IngestDeps } from '../../shared/ingest.js';
-import type { Log } from '../../shared/log.js';
-import type { DocumentContent, DocumentReader, Embedder } from '../../shared/ports.js';
-import { RETRIEVAL_MODES, retrieve } from '../../shared/retrieval.js';
-import { LanceStore } from '../../shared/store.js';
-import { DEFAULT_TENANCY, type TenancySettings } from '../../shared/tenants.js';
+import { sha256Hex } from '../../shared/pipeline/ingest/document.js';
+import { filterFieldsOf, searchFilterOf, type FilterExpression } from '../../shared/pipeline/query/filters.js';
+import { syncDocuments, type IngestDeps } from '../../shared/pipeline/ingest/ingest.js';
+import type { Log } from '../../shared/pipeline/log.js';
+import type { DocumentContent, DocumentReader, Embedder } from '../../shared/pipeline/ports.js';
+import { RETRIEVAL_MODES, retrieve } from '../../shared/pipeline/query/retrieval.js';
+import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
+import { DEFAULT_TENANCY, type TenancySettings } from '../../shared/pipeline/tenants.js';
 
 /** Metadata and tenants end to end through ingestion and the real LanceDB store (a local folder). */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcilePlan } from '../../shared/reconcile.js';
+import { reconcilePlan } from '../../shared/pipeline/ingest/reconcile.js';
 
 describe('reconcilePlan', () => {
   it('syncs every object under the prefix and every indexed source whose object is gone', () => {

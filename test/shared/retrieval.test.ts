@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Embedder } from '../../shared/ports.js';
-import { reciprocalRankFusion, retrieve } from '../../shared/retrieval.js';
-import { LanceStore, type SearchHit } from '../../shared/store.js';
+import type { Embedder } from '../../shared/pipeline/ports.js';
+import { reciprocalRankFusion, retrieve } from '../../shared/pipeline/query/retrieval.js';
+import { LanceStore, type SearchHit } from '../../shared/adapters/lancedb/lanceStore.js';
 
 const hit = (id: string): SearchHit => ({ id, text: id, source: id, chunk: 0, score: 0 });
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
-import { compileFilter } from '../../shared/filters.js';
-import { LanceStore } from '../../shared/store.js';
+import { compileFilter } from '../../shared/pipeline/query/filters.js';
+import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 
 /** The LanceDB store on a local folder: batched commits, lookups, indexes and compaction. */
 

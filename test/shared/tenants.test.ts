@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, ForbiddenError } from '../../shared/errors.js';
-import { DEFAULT_TENANCY, tenantOf, tenantScope } from '../../shared/tenants.js';
+import { BadRequestError, ForbiddenError } from '../../shared/pipeline/errors.js';
+import { DEFAULT_TENANCY, tenantOf, tenantScope } from '../../shared/pipeline/tenants.js';
 
 const REQUIRED = { ...DEFAULT_TENANCY, mode: 'required' as const };
 

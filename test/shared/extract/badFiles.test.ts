@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../shared/document.js';
-import { UnsupportedDocumentError } from '../../../shared/errors.js';
-import { extractText } from '../../../shared/extract/index.js';
-import { syncDocuments, type IngestDeps } from '../../../shared/ingest.js';
-import { silentLog } from '../../../shared/log.js';
-import type { AttributeType } from '../../../shared/metadata.js';
-import type { ChunkInput, ChunkWriter, DocumentReader, SourceWrite, StoredVersion } from '../../../shared/ports.js';
+import { sha256Hex } from '../../../shared/pipeline/ingest/document.js';
+import { UnsupportedDocumentError } from '../../../shared/pipeline/errors.js';
+import { extractText } from '../../../shared/adapters/extract/index.js';
+import { syncDocuments, type IngestDeps } from '../../../shared/pipeline/ingest/ingest.js';
+import { silentLog } from '../../../shared/pipeline/log.js';
+import type { AttributeType } from '../../../shared/pipeline/metadata.js';
+import type {
+  ChunkInput,
+  ChunkWriter,
+  DocumentReader,
+  SourceWrite,
+  StoredVersion,
+} from '../../../shared/pipeline/ports.js';
 import { badFiles, makeDocx, makeHtml, makePdf } from '../../documents.js';
 
 const LIMITS = { maxBytes: 1024 * 1024, maxChars: 20_000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat } from '../../../shared/extract/index.js';
+import { detectFormat } from '../../../shared/adapters/extract/index.js';
 import { makeDocx, makePdf, makeZip } from '../../documents.js';
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');

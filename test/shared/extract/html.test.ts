@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractText } from '../../../shared/extract/index.js';
+import { extractText } from '../../../shared/adapters/extract/index.js';
 import { makeHtml } from '../../documents.js';
 
 const RULES = { extensions: ['.txt', '.md', '.pdf', '.html', '.htm', '.docx'], maxBytes: 1024 * 1024 };

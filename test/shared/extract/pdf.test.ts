@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedDocumentError } from '../../../shared/errors.js';
-import { extractText } from '../../../shared/extract/index.js';
+import { UnsupportedDocumentError } from '../../../shared/pipeline/errors.js';
+import { extractText } from '../../../shared/adapters/extract/index.js';
 import { makePdf } from '../../documents.js';
 
 const RULES = { extensions: ['.txt', '.md', '.pdf', '.html', '.htm', '.docx'], maxBytes: 1024 * 1024 };

@@ -5,7 +5,7 @@ import {
   MAX_PDF_STREAMS,
   checkInflatedSize,
   inflateBudget,
-} from '../../../shared/extract/pdfStreams.js';
+} from '../../../shared/adapters/extract/pdfStreams.js';
 import { makePdf } from '../../documents.js';
 
 /** A PDF object holding one stream: its dictionary's entries, the keyword's end of line, its data. */

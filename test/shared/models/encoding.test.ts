@@ -6,7 +6,7 @@ import {
   longestFirstLengths,
   padBatch,
   type EncodingTemplate,
-} from '../../../shared/models/encoding.js';
+} from '../../../shared/adapters/transformers/encoding.js';
 import { readReference, type CrossEncoderReference } from '../../helpers.js';
 
 const CLS = 101;

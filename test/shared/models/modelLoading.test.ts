@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configureModelHub } from '../../../shared/models/hub.js';
-import { loadEncoderModel, modelLoadMessage } from '../../../shared/models/transformersModel.js';
+import { configureModelHub } from '../../../shared/adapters/transformers/hub.js';
+import { loadEncoderModel, modelLoadMessage } from '../../../shared/adapters/transformers/transformersModel.js';
 import { FIXTURE_MODELS } from '../../helpers.js';
 
 const OFFLINE_HINT =

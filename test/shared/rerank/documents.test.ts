@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configureModelHub } from '../../../shared/models/hub.js';
-import type { CrossEncoder } from '../../../shared/rerank/crossEncoder.js';
-import { type TokenCounter, rerankDocuments, windowDocument } from '../../../shared/rerank/documents.js';
-import { LocalCrossEncoder } from '../../../shared/rerank/localCrossEncoder.js';
+import { configureModelHub } from '../../../shared/adapters/transformers/hub.js';
+import type { CrossEncoder } from '../../../shared/pipeline/rerank/crossEncoder.js';
+import { type TokenCounter, rerankDocuments, windowDocument } from '../../../shared/pipeline/rerank/documents.js';
+import { LocalCrossEncoder } from '../../../shared/adapters/transformers/localCrossEncoder.js';
 import { FIXTURE_MODELS } from '../../helpers.js';
 
 /** One token per word: windows are then easy to predict by hand. */

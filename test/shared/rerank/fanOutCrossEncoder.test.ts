@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Pair } from '../../../shared/contract.js';
-import { RerankUnavailableError } from '../../../shared/errors.js';
-import type { CrossEncoder, ScoreOptions } from '../../../shared/rerank/crossEncoder.js';
+import type { Pair } from '../../../shared/api/contract.js';
+import { RerankUnavailableError } from '../../../shared/pipeline/errors.js';
+import type { CrossEncoder, ScoreOptions } from '../../../shared/pipeline/rerank/crossEncoder.js';
 import {
   FanOutCrossEncoder,
   ShardError,
   type ShardInvoker,
   type ShardOutcome,
   type ShardResult,
-} from '../../../shared/rerank/fanOutCrossEncoder.js';
+} from '../../../shared/pipeline/rerank/fanOutCrossEncoder.js';
 
 /** Pair i carries the number i in its passage; both fakes score a pair with that number, so any mix-up shows. */
 const pairs = (count: number): Pair[] => Array.from({ length: count }, (_, i) => ['q', `passage ${i}`]);

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Pair } from '../../../shared/contract.js';
-import { configureModelHub } from '../../../shared/models/hub.js';
-import { loadEncoderModel } from '../../../shared/models/transformersModel.js';
-import { LocalCrossEncoder, relevanceLogits } from '../../../shared/rerank/localCrossEncoder.js';
-import { TokenLimitError, rankByScore, rerank } from '../../../shared/rerank/crossEncoder.js';
+import type { Pair } from '../../../shared/api/contract.js';
+import { configureModelHub } from '../../../shared/adapters/transformers/hub.js';
+import { loadEncoderModel } from '../../../shared/adapters/transformers/transformersModel.js';
+import { LocalCrossEncoder, relevanceLogits } from '../../../shared/adapters/transformers/localCrossEncoder.js';
+import { TokenLimitError, rankByScore, rerank } from '../../../shared/pipeline/rerank/crossEncoder.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type CrossEncoderReference } from '../../helpers.js';
 
 const reference = readReference<CrossEncoderReference>('cross_encoder_scores');

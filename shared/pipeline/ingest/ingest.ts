@@ -1,0 +1,312 @@
+import { DeadlineError, DocumentChangedError, UnsupportedDocumentError } from '../errors.js';
+import { checkDocumentHeader, sha256Hex, type DocumentRules } from './document.js';
+import { extractText } from '../../adapters/extract/index.js';
+import type { Log } from '../log.js';
+import {
+  type Attributes,
+  type AttributeType,
+  attributeTypeOf,
+  documentKeyOf,
+  documentMetadata,
+  METADATA_LIMITS,
+  metadataHash,
+} from '../metadata.js';
+import type { ChunkWriter, DocumentContent, DocumentReader, Embedder, SourceWrite, StoredVersion } from '../ports.js';
+import { locateChunks, pagesOf } from './citations.js';
+import { chunkText, type SplitOptions } from './splitter.js';
+import { DEFAULT_TENANCY, type TenancySettings, tenantOf } from '../tenants.js';
+
+export type { DocumentReader } from '../ports.js';
+
+export interface IngestDeps {
+  store: ChunkWriter;
+  embedder: Embedder;
+  log: Log;
+  rules: DocumentRules;
+  split: SplitOptions;
+  /** Where each document's tenant comes from. @default DEFAULT_TENANCY */
+  tenancy?: TenancySettings;
+}
+
+export type IngestOutcome =
+  /** metadata: the text was unchanged and only its metadata (or tenant) was re-applied, without re-embedding. */
+  | { source: string; action: 'indexed' | 'deleted' | 'metadata'; chunks: number }
+  | { source: string; action: 'unchanged' }
+  | { source: string; action: 'skipped'; reason: string };
+
+/** A document of a batch that failed for a reason worth retrying (a read or a commit); the others are unaffected. */
+export interface IngestFailure {
+  source: string;
+  action: 'failed';
+  error: unknown;
+}
+
+export type SyncResult = IngestOutcome | IngestFailure;
+
+/** What a document needs after it was read: nothing (an outcome already), or a write of its new chunks. */
+type Prepared = IngestOutcome | { write: SourceWrite; action: 'indexed' | 'deleted' | 'metadata'; chunks: number };
+
+/**
+ * A document's attributes that fit the table: one whose column (or that of an earlier document of the batch)
+ * holds another type, or a new one once the table has METADATA_LIMITS.maxAttributeColumns, is skipped with a
+ * logged reason.
+ */
+function conformingAttributes(
+  source: string,
+  content: DocumentContent,
+  types: ReadonlyMap<string, AttributeType>,
+  deps: IngestDeps,
+): Attributes {
+  const { attributes, skipped } = documentMetadata(content.userMetadata, content.sidecar);
+  let columns = types.size;
+  for (const [name, value] of Object.entries(attributes)) {
+    const type = attributeTypeOf(value)!;
+    const known = types.get(name);
+    let reason: string | null = null;
+    if (known !== undefined && known !== type) reason = `holds ${type}; other documents' "${name}" is ${known}`;
+    if (known === undefined && ++columns > METADATA_LIMITS.maxAttributeColumns)
+      reason = `the table has ${METADATA_LIMITS.maxAttributeColumns} attribute columns, the most it takes`;
+    if (reason) {
+      skipped.push({ name, reason });
+      delete attributes[name];
+    }
+  }
+  for (const { name, reason } of skipped)
+    deps.log.warn('metadata attribute skipped', { source, attribute: name, reason });
+  return attributes;
+}
+
+/**
+ * Splits and embeds new content; unchanged content (same SHA-256 as stored) needs nothing, or only its new metadata
+ * (the stored chunks and vectors re-written with it: never re-embedded).
+ */
+async function prepareDocument(
+  source: string,
+  content: DocumentContent,
+  stored: StoredVersion | undefined,
+  types: ReadonlyMap<string, AttributeType>,
+  deps: IngestDeps,
+): Promise<Prepared> {
+  const metadata = conformingAttributes(source, content, types, deps);
+  const tenant = tenantOf(source, metadata, deps.tenancy ?? DEFAULT_TENANCY);
+  const contentHash = sha256Hex(content.bytes);
+  if (stored?.content === contentHash) {
+    if (stored.metadata === metadataHash(metadata, tenant)) return { source, action: 'unchanged' };
+    const chunks = await deps.store.storedChunks(source);
+    return { write: { source, contentHash, chunks, metadata, tenant }, action: 'metadata', chunks: chunks.length };
+  }
+  const { text: extracted, pages } = await extractText(source, content.bytes, deps.rules);
+  const texts = await chunkText(extracted, deps.split);
+  const vectors = await deps.embedder.embedDocuments(texts);
+  const spans = locateChunks(extracted, texts);
+  const chunks = texts.map((text, i) => {
+    const offsets = spans[i]!;
+    return { text, vector: vectors[i]!, offsets, pages: offsets ? pagesOf(offsets, pages) : null };
+  });
+  return { write: { source, contentHash, chunks, metadata, tenant }, action: 'indexed', chunks: chunks.length };
+}
+
+/** A prepared document that needs a write. */
+type PendingWrite = Extract<Prepared, { write: SourceWrite }>;
+
+/** Most new chunks a batch holds in memory before it commits them (one commit's bound in the LanceDB store). */
+export const MAX_PENDING_CHUNKS = 20_000;
+
+/**
+ * Collects the writes of a batch and commits them together: at the end, or earlier once MAX_PENDING_CHUNKS
+ * chunks are waiting, so memory stays bounded whatever the documents' sizes.
+ */
+class BatchCommit {
+  readonly #settled = new Map<PendingWrite, PromiseSettledResult<number>>();
+  #pending: PendingWrite[] = [];
+  #pendingChunks = 0;
+  #committed = false;
+
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly maxPendingChunks = MAX_PENDING_CHUNKS,
+  ) {}
+
+  async add(write: PendingWrite): Promise<void> {
+    this.#pending.push(write);
+    this.#pendingChunks += write.write.chunks.length;
+    if (this.#pendingChunks >= this.maxPendingChunks) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.#pending;
+    this.#pending = [];
+    this.#pendingChunks = 0;
+    if (writes.length === 0) return;
+    const settled = await Promise.allSettled(this.deps.store.replaceSources(writes.map((p) => p.write)));
+    for (const [i, write] of writes.entries()) {
+      this.#settled.set(write, settled[i]!);
+      // Committed: the chunks (texts and vectors) are not needed any more, so a big batch holds one flush at most.
+      write.write = { ...write.write, chunks: [] };
+    }
+    if (!this.#committed && settled.some((s) => s.status === 'fulfilled')) {
+      this.#committed = true;
+      await this.#deferrable('index creation', () => this.deps.store.ensureIndexes());
+    }
+  }
+
+  /**
+   * Upkeep after a commit (indexes, compaction): the data is committed and searchable without it (unindexed rows
+   * are scanned) and maintenance catches up, so a failure is logged as deferred, never the batch's failure.
+   */
+  async #deferrable(what: string, work: () => Promise<unknown>): Promise<void> {
+    await work().catch((error: unknown) =>
+      this.deps.log.warn(`${what} deferred`, { reason: (error as Error).message }),
+    );
+  }
+
+  /**
+   * After the batch's last flush, when it wrote anything: compacts once small fragments pile up (every commit adds
+   * one and every search reads them all).
+   */
+  async compact(): Promise<void> {
+    if (this.#committed) await this.#deferrable('compaction', () => this.deps.store.optimizeIfFragmented());
+  }
+
+  /** The result of a prepared document once flushed: its outcome, or `failed` with its commit's error. */
+  resultOf(prepared: Prepared | IngestFailure): SyncResult {
+    if (!('write' in prepared)) return prepared;
+    const result = this.#settled.get(prepared)!;
+    if (result.status === 'rejected') return { source: prepared.write.source, action: 'failed', error: result.reason };
+    return { source: prepared.write.source, action: prepared.action, chunks: prepared.chunks };
+  }
+}
+
+/**
+ * Indexes one document's text under `source` (with no metadata), replacing its previous chunks in one commit.
+ * Unchanged content (same SHA-256) is a no-op, so S3's at-least-once delivery never duplicates or re-embeds.
+ */
+export async function indexDocument(source: string, bytes: Uint8Array, deps: IngestDeps): Promise<IngestOutcome> {
+  const stored = (await deps.store.sourceHashes([source])).get(source);
+  const content = { bytes, version: '', userMetadata: {}, sidecar: null };
+  const prepared = await prepareDocument(source, content, stored, new Map(), deps);
+  const batch = new BatchCommit(deps);
+  if ('write' in prepared) await batch.add(prepared);
+  await batch.flush();
+  const result = batch.resultOf(prepared);
+  if (result.action === 'failed') throw result.error;
+  return result;
+}
+
+export interface SyncOptions {
+  /**
+   * Asked before each document after the first is read: true when there is no time left to index another one (a
+   * Lambda near its timeout). The documents not started are `failed` with a DeadlineError, so their messages come back, and the
+   * ones done are committed and checked as usual.
+   */
+  outOfTime?: () => boolean;
+  /** New chunks held before they are committed (the rest of the batch commits later). @default MAX_PENDING_CHUNKS */
+  maxPendingChunks?: number;
+}
+
+/**
+ * Brings the index in line with each document's *current* state, whatever the events said: S3 events arrive
+ * at least once and out of order, so an old "created" after a delete must not resurrect chunks and an old
+ * "removed" after a re-upload must not delete them. The batch shares one hash lookup and one commit (while it
+ * fits a commit's bounds), so its cost does not grow with the table. Unsupported documents are skipped with a
+ * reason and the index is left as it was; a document whose read or commit fails is `failed` (retry it) and
+ * the others still land. A metadata sidecar's name stands for its document (its metadata is re-applied). Results
+ * come in the order of the distinct document names.
+ */
+export async function syncDocuments(
+  names: string[],
+  reader: DocumentReader,
+  deps: IngestDeps,
+  options: SyncOptions = {},
+): Promise<SyncResult[]> {
+  const distinct = [...new Set(names.map(documentKeyOf))];
+  const skip = (source: string, error: UnsupportedDocumentError): IngestOutcome => {
+    deps.log.warn('document skipped', { source, reason: error.message });
+    return { source, action: 'skipped', reason: error.message };
+  };
+  const refused = new Map<string, UnsupportedDocumentError>();
+  for (const name of distinct) {
+    try {
+      checkDocumentHeader(name, undefined, deps.rules);
+    } catch (error) {
+      if (!(error instanceof UnsupportedDocumentError)) throw error;
+      refused.set(name, error);
+    }
+  }
+  const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
+  /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
+  const types = new Map(Object.entries(await deps.store.attributeTypes()));
+  const prepared: (Prepared | IngestFailure)[] = [];
+  const batch = new BatchCommit(deps, options.maxPendingChunks);
+  /** The version each document was read at (null: it was gone). */
+  const versions = new Map<string, string | null>();
+  // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
+  for (const name of distinct) {
+    const refusal = refused.get(name);
+    if (refusal) {
+      prepared.push(skip(name, refusal));
+      continue;
+    }
+    // The first document always starts, so a batch makes progress whatever time it was given.
+    if (prepared.some((p) => p.action !== 'skipped') && options.outOfTime?.()) {
+      const error = new DeadlineError('not started: the batch ran out of time; its message is retried');
+      prepared.push({ source: name, action: 'failed', error });
+      continue;
+    }
+    try {
+      const content = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
+      let document: Prepared;
+      if (content !== null) {
+        versions.set(name, content.version);
+        document = await prepareDocument(name, content, stored.get(name), types, deps);
+      } else if (stored.has(name)) {
+        versions.set(name, null);
+        const chunks = await deps.store.count(name);
+        document = { write: { source: name, contentHash: '', chunks: [] }, action: 'deleted', chunks };
+      } else {
+        document = { source: name, action: 'deleted', chunks: 0 };
+      }
+      prepared.push(document);
+      if ('write' in document) {
+        // Only a document that is written types its new attributes for the rest of the batch (one skipped does not).
+        for (const [name, value] of Object.entries(document.write.metadata ?? {}))
+          if (!types.has(name)) types.set(name, attributeTypeOf(value)!);
+        await batch.add(document);
+      }
+    } catch (error) {
+      prepared.push(
+        error instanceof UnsupportedDocumentError ? skip(name, error) : { source: name, action: 'failed', error },
+      );
+    }
+  }
+  await batch.flush();
+  await batch.compact();
+  return Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
+}
+
+/**
+ * A written document whose version changed since it was read (a newer upload or a delete raced this batch, e.g.
+ * in a second batch running at once) becomes `failed`, so it is synced again and the index ends at the current
+ * state whichever commit landed last.
+ */
+async function unlessChanged(
+  result: SyncResult,
+  reader: DocumentReader,
+  versions: Map<string, string | null>,
+): Promise<SyncResult> {
+  if (!['indexed', 'deleted', 'metadata'].includes(result.action) || !versions.has(result.source)) return result;
+  try {
+    if ((await reader.version(result.source)) === versions.get(result.source)) return result;
+    const error = new DocumentChangedError('the document changed while it was indexed; it is synced again');
+    return { source: result.source, action: 'failed', error };
+  } catch (error) {
+    return { source: result.source, action: 'failed', error };
+  }
+}
+
+/** syncDocuments for one document; a failure is thrown (the caller retries the event). */
+export async function syncDocument(name: string, reader: DocumentReader, deps: IngestDeps): Promise<IngestOutcome> {
+  const [result] = await syncDocuments([name], reader, deps);
+  if (result!.action === 'failed') throw result!.error;
+  return result!;
+}

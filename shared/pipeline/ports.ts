@@ -1,0 +1,138 @@
+import type { Attributes, AttributeType } from './metadata.js';
+
+/**
+ * The ports of the pipeline: what shared code needs from models, the vector store and document sources.
+ * Adapters live apart (embedder.ts: transformers.js; store.ts: LanceDB; s3Documents.ts / fileDocuments.ts;
+ * rerank/: the cross-encoders, whose port is rerank/crossEncoder.ts), so tests and other back ends can swap them.
+ */
+
+/**
+ * Turns texts into vectors. Queries and documents are separate calls, as LangChain's `Embeddings` and LanceDB's
+ * embedding functions name them, so instruction-tuned models (e5, bge) can prefix each kind differently.
+ */
+export interface Embedder {
+  readonly modelId: string;
+  /** Length of every vector. */
+  readonly dimension: number;
+  embedQuery(text: string): Promise<number[]>;
+  /** Vectors in input order; empty input gives an empty array. */
+  embedDocuments(texts: string[]): Promise<number[][]>;
+}
+
+/** Where a chunk came from in its document, for citations: character offsets in the extracted text, PDF pages. */
+export interface ChunkCitation {
+  /** `extractedText.slice(start, end)` is the chunk; null when it could not be located. */
+  offsets: { start: number; end: number } | null;
+  /** First and last page the chunk touches (PDFs); null for formats without pages. */
+  pages: { first: number; last: number } | null;
+}
+
+export interface ChunkInput extends Partial<ChunkCitation> {
+  text: string;
+  vector: number[];
+}
+
+export interface SearchHit extends Partial<ChunkCitation> {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** Similarity, higher is better: cosine similarity, dot product, negative L2 distance, or BM25. */
+  score: number;
+  /** The document's metadata attributes (shared/pipeline/metadata.ts); those it lacks are absent. */
+  metadata?: Attributes;
+}
+
+export interface SearchOptions {
+  limit: number;
+  /** Only chunks of this source (S3 key or file path). */
+  source?: string;
+  /** Only chunks matching this predicate: compiled by shared/pipeline/query/filters.ts (keys mapped, values quoted), never raw input. */
+  where?: string;
+}
+
+/** What the store knows of its columns: the type of each metadata attribute some document has. */
+export interface AttributeSchema {
+  /** Every attribute with a column, by name (a recent column may take a second to show). */
+  attributeTypes(): Promise<Record<string, AttributeType>>;
+}
+
+/** What the query path needs of the store: searching, nothing else. */
+export interface ChunkReader extends AttributeSchema {
+  search(vector: number[], options: SearchOptions): Promise<SearchHit[]>;
+  /** Full-text (BM25) search over chunk text; `score` is the BM25 score. */
+  searchText(query: string, options: SearchOptions): Promise<SearchHit[]>;
+}
+
+/** One source's new content: its chunks (none removes the source) and the hash ingestion compares. */
+export interface SourceWrite {
+  source: string;
+  contentHash: string;
+  chunks: ChunkInput[];
+  /** Attributes every chunk carries (a column each). @default {} */
+  metadata?: Attributes;
+  /** The tenant every chunk belongs to (shared/pipeline/tenants.ts); null: none. @default null */
+  tenant?: string | null;
+}
+
+/** What a stored source was indexed from: its content's hash and its metadata's (null: stored before metadata). */
+export interface StoredVersion {
+  content: string;
+  metadata: string | null;
+}
+
+/** What ingestion needs of the store. */
+export interface ChunkWriter extends AttributeSchema {
+  /** What each source that has chunks was indexed from (one lookup for a whole batch). */
+  sourceHashes(sources: string[]): Promise<Map<string, StoredVersion>>;
+  /** A source's stored chunks in order, vectors included: re-written with new metadata, never re-embedded. */
+  storedChunks(source: string): Promise<ChunkInput[]>;
+  /**
+   * Replaces each source's chunks atomically, as few commits as the batch needs (one while it fits). Each
+   * promise settles with its own commit: the number of chunks now stored, or why that commit failed.
+   */
+  replaceSources(writes: SourceWrite[]): Promise<number>[];
+  /** Creates the indexes the table needs when missing (writers call it after writing). */
+  ensureIndexes(): Promise<void>;
+  /** Compacts once small fragments pile up (every commit adds one); cheap to call after each batch. */
+  optimizeIfFragmented(): Promise<boolean>;
+  /** Chunks of one source, or of the whole table. */
+  count(source?: string): Promise<number>;
+  /** Every source that has chunks. */
+  listSources(): Promise<string[]>;
+}
+
+/**
+ * A document's bytes, its metadata's raw parts, and what identifies this state of it (S3: the ETags of the object
+ * and of its sidecar; a file: their sizes and mtimes).
+ */
+export interface DocumentContent {
+  bytes: Uint8Array;
+  version: string;
+  /** S3 user metadata (`x-amz-meta-*` without the prefix); {} where there is none. */
+  userMetadata: Record<string, string>;
+  /** The bytes of `<name>.metadata.json`, or null when there is none. */
+  sidecar: Uint8Array | null;
+}
+
+/** Reads documents by name: an S3 bucket on AWS, the local S3 server or a folder locally. */
+export interface DocumentReader {
+  /**
+   * The document's current content, or null when it no longer exists. `checkSize` is called with the
+   * declared size before the body is read, so oversize objects are refused without downloading them.
+   */
+  read(name: string, checkSize: (bytes: number | undefined) => void): Promise<DocumentContent | null>;
+  /**
+   * The document's version now (its sidecar's included), or null when it is gone. Ingestion asks after committing, so a newer upload that
+   * raced the commit (two batches holding one key at once) is caught and synced again.
+   */
+  version(name: string): Promise<string | null>;
+}
+
+/**
+ * Runs `work` as a named stage of a request's trace (X-Ray subsegments on AWS). Shared code marks its stages
+ * with it and stays free of any tracing library; `untraced` runs the work as it is.
+ */
+export type Span = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+export const untraced: Span = (_name, work) => work();

@@ -1,0 +1,87 @@
+import type { Config } from './config.js';
+import type { IngestDeps } from '../pipeline/ingest/ingest.js';
+import type { Log } from '../pipeline/log.js';
+import { NoTableError } from '../pipeline/errors.js';
+import type { ChunkReader, Embedder } from '../pipeline/ports.js';
+import type { QueryDeps } from '../pipeline/query/query.js';
+import type { CrossEncoder } from '../pipeline/rerank/crossEncoder.js';
+import { createEmbedder } from './models.js';
+import { once } from './once.js';
+import { type CrossEncoderHooks, createCrossEncoder } from './crossEncoder.js';
+import { LanceStore, storeOptionsFrom } from '../adapters/lancedb/lanceStore.js';
+
+/** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
+export interface Services {
+  embedder(): Promise<Embedder>;
+  store(): Promise<LanceStore>;
+  /** null when RERANK_BACKEND=none. */
+  crossEncoder(): Promise<CrossEncoder | null>;
+}
+
+/**
+ * Builds the services for a configuration. Call at module scope in a Lambda so models and connections are
+ * loaded once per container, never per event. The store opens without the embedder when its table exists.
+ */
+export function createServices(
+  config: Config,
+  options: { readOnly?: boolean; crossEncoder?: CrossEncoderHooks } = {},
+): Services {
+  const embedder = once(() => createEmbedder(config));
+  const store = once(() =>
+    LanceStore.open({
+      ...storeOptionsFrom(config),
+      // A reader never creates the table (the query role cannot write it): the first ingest does.
+      dimension: options.readOnly ? undefined : async () => (await embedder()).dimension,
+      readOnly: options.readOnly,
+    }),
+  );
+  const crossEncoder = once(() => createCrossEncoder(config, options.crossEncoder));
+  return { embedder, store, crossEncoder };
+}
+
+/** The index before anything was ingested. */
+const EMPTY_INDEX: ChunkReader = {
+  search: async () => [],
+  searchText: async () => [],
+  attributeTypes: async () => ({}),
+};
+
+/** Everything answerQuery needs, from the services and the configuration (query Lambda, CLIs). */
+export async function queryDeps(services: Services, config: Config, log: Log): Promise<QueryDeps> {
+  const [embedder, store, crossEncoder] = await Promise.all([
+    services.embedder(),
+    // Before the first ingest there is no table: an empty index answers (and the next query looks again).
+    services.store().catch((error: unknown): ChunkReader => {
+      if (error instanceof NoTableError) return EMPTY_INDEX;
+      throw error;
+    }),
+    services.crossEncoder(),
+  ]);
+  return {
+    embedder,
+    store,
+    crossEncoder,
+    failurePolicy: config.rerank.failurePolicy,
+    defaults: config.query,
+    retrieval: config.retrieval,
+    log,
+  };
+}
+
+/** Everything indexDocument / syncDocument need, from the services and the configuration. */
+export async function ingestDeps(services: Services, config: Config, log: Log): Promise<IngestDeps> {
+  const [embedder, store] = await Promise.all([services.embedder(), services.store()]);
+  return {
+    store,
+    embedder,
+    log,
+    rules: {
+      extensions: config.ingest.extensions,
+      maxBytes: config.ingest.maxDocumentBytes,
+      maxChars: config.ingest.maxExtractedChars,
+      pdf: config.ingest.pdf,
+    },
+    split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
+    tenancy: config.tenancy,
+  };
+}
