@@ -4,13 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { isPartMessage } from '../local/partMessages.js';
 import { type ScoringPool, startScoringPool } from '../local/scoringPool.js';
-import type { Pair } from '../shared/api/contract.js';
 import { silentLog } from '../shared/pipeline/log.js';
-import type { CrossEncoder } from '../shared/pipeline/rerank/crossEncoder.js';
 import { FanOutCrossEncoder } from '../shared/pipeline/rerank/fanOutCrossEncoder.js';
 import { LambdaShardInvoker } from '../shared/adapters/lambda/lambdaShardInvoker.js';
 import { LocalCrossEncoder } from '../shared/adapters/transformers/localCrossEncoder.js';
 import { type BenchRow, formatTiming, type Timing, timeInterleaved } from './stats.js';
+import type { Pair, CrossEncoder } from '../shared/pipeline/ports.js';
 
 export interface FanOutBenchOptions {
   modelsDir: string;

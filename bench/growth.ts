@@ -1,4 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { extractText } from '../shared/adapters/extract/index.js';
 import type { SQSEvent } from 'aws-lambda';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,10 +10,11 @@ import { startLocalS3 } from '../local/s3Server.js';
 import { syncInBatches } from '../shared/pipeline/ingest/bulkIngest.js';
 import { TransformersEmbedder } from '../shared/adapters/transformers/embedder.js';
 import { FileDocumentReader } from '../shared/adapters/fs/fileDocuments.js';
-import type { SyncResult } from '../shared/pipeline/ingest/ingest.js';
 import { silentLog } from '../shared/pipeline/log.js';
-import { LanceStore, lanceStorageOptions } from '../shared/adapters/lancedb/lanceStore.js';
+import { LanceStore } from '../shared/adapters/lancedb/lanceStore.js';
 import { type BenchRow, summarize, type Timing } from './stats.js';
+import { lanceStorageOptions } from '../shared/adapters/lancedb/options.js';
+import type { SyncResult } from '../shared/pipeline/ingest/batchCommit.js';
 
 export interface GrowthBenchOptions {
   /** A BEIR folder (corpus.jsonl) whose first `documents` documents are ingested; else generated documents. */
@@ -129,6 +131,7 @@ export async function benchGrowth(options: GrowthBenchOptions): Promise<void> {
       store,
       embedder,
       log: silentLog,
+      extract: extractText,
       rules: { extensions: ['.txt'], maxBytes: 4 * 1024 * 1024 },
       split: { chunkSize: 500, chunkOverlap: 100 },
     });

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Pair } from '../shared/api/contract.js';
 import { LocalCrossEncoder } from '../shared/adapters/transformers/localCrossEncoder.js';
 import { StackProcess } from '../test/stack.js';
 import { type Timing, time, timeInterleaved } from './stats.js';
+import type { Pair } from '../shared/pipeline/ports.js';
 
 export interface RerankApiBenchOptions {
   modelsDir: string;

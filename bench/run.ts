@@ -9,20 +9,17 @@
  * MiniLM-L6-shaped fixtures; otherwise the hub models of the same shape.
  */
 import { AutoModelForSequenceClassification, AutoTokenizer, pipeline } from '@xenova/transformers';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { extractText } from '../shared/adapters/extract/index.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startEndpointServer } from '../endpoint/server.js';
-import type { Pair } from '../shared/api/contract.js';
 import { TransformersEmbedder } from '../shared/adapters/transformers/embedder.js';
 import { indexDocument } from '../shared/pipeline/ingest/ingest.js';
 import { silentLog } from '../shared/pipeline/log.js';
 import { configureModelHub } from '../shared/adapters/transformers/hub.js';
 import { answerQuery } from '../shared/pipeline/query/query.js';
 import { LocalCrossEncoder } from '../shared/adapters/transformers/localCrossEncoder.js';
-import { SageMakerCrossEncoder } from '../shared/adapters/sagemaker/sagemakerCrossEncoder.js';
 import { splitText } from '../shared/pipeline/ingest/splitter.js';
 import { LanceStore } from '../shared/adapters/lancedb/lanceStore.js';
 import { benchExtraction } from './extraction.js';
@@ -32,7 +29,9 @@ import { benchFanOut } from './fanout.js';
 import { benchGrowth, defaultBeir } from './growth.js';
 import { benchMetadata } from './metadata.js';
 import { benchRerankApi } from './rerankApi.js';
-import { type BenchRow, formatTiming, summarize, time, type Timing } from './stats.js';
+import { type BenchRow, formatTiming, time, type Timing } from './stats.js';
+import { benchEndpointServer } from './endpoint.js';
+import type { Pair } from '../shared/pipeline/ports.js';
 
 const { values } = parseArgs({
   options: {
@@ -145,6 +144,7 @@ const ingestDeps = (store: LanceStore, embedder: TransformersEmbedder) => ({
   store,
   embedder,
   log: silentLog,
+  extract: extractText,
   rules: { extensions: ['.txt'], maxBytes: 1e8 },
   split: { chunkSize: 500, chunkOverlap: 100 },
 });
@@ -220,48 +220,7 @@ async function benchCold(): Promise<void> {
 }
 
 async function benchEndpoint(): Promise<void> {
-  const encoder = await LocalCrossEncoder.create({ model: CE, dtype: 'int8' });
-  const server = await startEndpointServer({ encoder, port: 0, log: silentLog });
-  try {
-    const client = new SageMakerRuntimeClient({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    });
-    const remote = new SageMakerCrossEncoder({ endpointName: 'bench', client, timeoutMs: 60_000 });
-    const pairs = await candidatePairs(20);
-    const requests = Math.max(8, runs);
-    const inProcess = await time(() => encoder.score(pairs), Math.max(3, runs >> 1));
-    const baselinePps = Math.round((pairs.length / inProcess.median) * 1000);
-    for (const clients of [1, 4, 8]) {
-      await remote.score(pairs);
-      const latencies: number[] = [];
-      const start = performance.now();
-      let sent = 0;
-      await Promise.all(
-        Array.from({ length: clients }, async () => {
-          while (sent < requests) {
-            sent++;
-            const t = performance.now();
-            await remote.score(pairs);
-            latencies.push(performance.now() - t);
-          }
-        }),
-      );
-      const seconds = (performance.now() - start) / 1000;
-      const pps = Math.round((latencies.length * pairs.length) / seconds);
-      const lat = summarize(latencies);
-      rows.push({
-        benchmark: `local endpoint, ${clients} concurrent client(s), 20 pairs/request`,
-        ours: `${pps} pairs/s (latency ${formatTiming(lat)})`,
-        baseline: `${baselinePps} pairs/s in-process, no HTTP`,
-        ratio: `${(pps / baselinePps).toFixed(2)}x of in-process`,
-        detail: { clients, pairsPerSecond: pps, latency: lat, inProcess },
-      });
-    }
-  } finally {
-    await server.close();
-  }
+  rows.push(...(await benchEndpointServer(CE, await candidatePairs(20), runs)));
 }
 
 async function benchApi(): Promise<void> {

@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../shared/wiring/config.js';
 import { configureModelHub } from '../shared/adapters/transformers/hub.js';
 
@@ -18,4 +19,15 @@ export function runCli(main: () => Promise<void>): void {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   });
+}
+
+/**
+ * A CLI command: its flags parsed by node's parseArgs (an unknown flag or a missing value is an error naming it),
+ * then `main` run as runCli runs it. Every CLI starts here.
+ */
+export function runCommand<T extends ParseArgsConfig>(
+  flags: T,
+  main: (args: ReturnType<typeof parseArgs<T>>) => Promise<void>,
+): void {
+  runCli(async () => main(parseArgs(flags)));
 }

@@ -9,14 +9,14 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { FileDocumentReader } from '../shared/adapters/fs/fileDocuments.js';
 import { syncInBatches } from '../shared/pipeline/ingest/bulkIngest.js';
-import type { DocumentReader, SyncResult } from '../shared/pipeline/ingest/ingest.js';
+import type { DocumentReader } from '../shared/pipeline/ingest/ingest.js';
 import { reconcilePlan } from '../shared/pipeline/ingest/reconcile.js';
 import { S3DocumentReader, createS3Client, listKeys, parseS3Uri } from '../shared/adapters/s3/s3Documents.js';
 import { createServices, ingestDeps } from '../shared/wiring/services.js';
-import { cliConfig, runCli } from './common.js';
+import { cliConfig, runCommand } from './common.js';
+import type { SyncResult } from '../shared/pipeline/ingest/batchCommit.js';
 
 async function expand(target: string): Promise<string[]> {
   const info = await stat(target);
@@ -28,8 +28,8 @@ async function expand(target: string): Promise<string[]> {
     .sort();
 }
 
-runCli(async () => {
-  const { values, positionals } = parseArgs({
+runCommand(
+  {
     allowPositionals: true,
     options: {
       db: { type: 'string' },
@@ -37,78 +37,80 @@ runCli(async () => {
       reconcile: { type: 'string' },
       batch: { type: 'string', default: '64' },
     },
-  });
-  if (positionals.length === 0 && values.reconcile === undefined) {
-    throw new Error(
-      'usage: npm run ingest -- <file or dir>... [--db <uri>] [--batch 64] | --reconcile s3://<bucket>/<prefix>',
+  },
+  async ({ values, positionals }) => {
+    if (positionals.length === 0 && values.reconcile === undefined) {
+      throw new Error(
+        'usage: npm run ingest -- <file or dir>... [--db <uri>] [--batch 64] | --reconcile s3://<bucket>/<prefix>',
+      );
+    }
+    const batchSize = Number(values.batch);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) {
+      throw new Error('--batch must be an integer from 1 to 256 (documents per commit)');
+    }
+    const config = cliConfig({ VECTOR_DB_URI: values.db });
+    const services = createServices(config);
+    // Skipped files are summarised at the end; warnings would repeat them under the progress bar.
+    const log = { info() {}, warn() {}, error: console.error };
+    const deps = await ingestDeps(services, config, log);
+
+    let names: string[];
+    let reader: DocumentReader;
+    if (values.reconcile !== undefined) {
+      const { bucket, prefix } = parseS3Uri(values.reconcile);
+      const client = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
+      names = reconcilePlan(await listKeys(client, bucket, prefix), await deps.store.listSources(), prefix);
+      reader = new S3DocumentReader(client, bucket);
+    } else {
+      names = (await Promise.all(positionals.map(expand))).flat().map((f) => path.normalize(f));
+      reader = new FileDocumentReader();
+    }
+
+    const bar =
+      names.length > 1 && !values.quiet && process.stderr.isTTY
+        ? new SingleBar(
+            {
+              format:
+                ' {bar} {value}/{total} documents | {docsPerSecond} docs/s | {chunksPerSecond} chunks/s | ETA {eta_formatted}',
+            },
+            Presets.shades_classic,
+          )
+        : null;
+    const started = performance.now();
+    let done = 0;
+    let chunksWritten = 0;
+    bar?.start(names.length, 0, { docsPerSecond: '-', chunksPerSecond: '-' });
+    const results = await syncInBatches(names, reader, deps, {
+      batchSize,
+      onBatch(batch) {
+        done += batch.length;
+        chunksWritten += batch.reduce((n, r) => n + (r.action === 'indexed' ? r.chunks : 0), 0);
+        const seconds = (performance.now() - started) / 1000;
+        bar?.update(done, {
+          docsPerSecond: (done / seconds).toFixed(1),
+          chunksPerSecond: (chunksWritten / seconds).toFixed(1),
+        });
+      },
+    });
+    bar?.stop();
+    const store = await services.store();
+    if (results.some((r) => r.action === 'indexed' || r.action === 'deleted')) {
+      // One compaction at the end leaves the table in few large fragments: the fastest to search.
+      await store.ensureIndexes();
+      await store.optimize();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const count = (action: SyncResult['action']) => results.filter((o) => o.action === action).length;
+    process.stdout.write(
+      `${names.length} document(s) in ${seconds.toFixed(1)} s: ${count('indexed')} indexed (${chunksWritten} chunks), ` +
+        `${count('unchanged')} unchanged, ${count('deleted')} deleted, ${count('skipped')} skipped, ${count('failed')} failed ` +
+        `→ ${config.store.uri} (${await store.count()} chunks in total)\n`,
     );
-  }
-  const batchSize = Number(values.batch);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 256) {
-    throw new Error('--batch must be an integer from 1 to 256 (documents per commit)');
-  }
-  const config = cliConfig({ VECTOR_DB_URI: values.db });
-  const services = createServices(config);
-  // Skipped files are summarised at the end; warnings would repeat them under the progress bar.
-  const log = { info() {}, warn() {}, error: console.error };
-  const deps = await ingestDeps(services, config, log);
-
-  let names: string[];
-  let reader: DocumentReader;
-  if (values.reconcile !== undefined) {
-    const { bucket, prefix } = parseS3Uri(values.reconcile);
-    const client = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
-    names = reconcilePlan(await listKeys(client, bucket, prefix), await deps.store.listSources(), prefix);
-    reader = new S3DocumentReader(client, bucket);
-  } else {
-    names = (await Promise.all(positionals.map(expand))).flat().map((f) => path.normalize(f));
-    reader = new FileDocumentReader();
-  }
-
-  const bar =
-    names.length > 1 && !values.quiet && process.stderr.isTTY
-      ? new SingleBar(
-          {
-            format:
-              ' {bar} {value}/{total} documents | {docsPerSecond} docs/s | {chunksPerSecond} chunks/s | ETA {eta_formatted}',
-          },
-          Presets.shades_classic,
-        )
-      : null;
-  const started = performance.now();
-  let done = 0;
-  let chunksWritten = 0;
-  bar?.start(names.length, 0, { docsPerSecond: '-', chunksPerSecond: '-' });
-  const results = await syncInBatches(names, reader, deps, {
-    batchSize,
-    onBatch(batch) {
-      done += batch.length;
-      chunksWritten += batch.reduce((n, r) => n + (r.action === 'indexed' ? r.chunks : 0), 0);
-      const seconds = (performance.now() - started) / 1000;
-      bar?.update(done, {
-        docsPerSecond: (done / seconds).toFixed(1),
-        chunksPerSecond: (chunksWritten / seconds).toFixed(1),
-      });
-    },
-  });
-  bar?.stop();
-  const store = await services.store();
-  if (results.some((r) => r.action === 'indexed' || r.action === 'deleted')) {
-    // One compaction at the end leaves the table in few large fragments: the fastest to search.
-    await store.ensureIndexes();
-    await store.optimize();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const count = (action: SyncResult['action']) => results.filter((o) => o.action === action).length;
-  process.stdout.write(
-    `${names.length} document(s) in ${seconds.toFixed(1)} s: ${count('indexed')} indexed (${chunksWritten} chunks), ` +
-      `${count('unchanged')} unchanged, ${count('deleted')} deleted, ${count('skipped')} skipped, ${count('failed')} failed ` +
-      `→ ${config.store.uri} (${await store.count()} chunks in total)\n`,
-  );
-  for (const r of results) {
-    if (r.action === 'skipped') process.stdout.write(`  skipped ${r.source}: ${r.reason}\n`);
-    if (r.action === 'failed') process.stdout.write(`  FAILED ${r.source}: ${(r.error as Error).message}\n`);
-  }
-  // Failed documents are worth a rerun (it resumes); say so through the exit status too.
-  if (count('failed') > 0) process.exitCode = 1;
-});
+    for (const r of results) {
+      if (r.action === 'skipped') process.stdout.write(`  skipped ${r.source}: ${r.reason}\n`);
+      if (r.action === 'failed') process.stdout.write(`  FAILED ${r.source}: ${(r.error as Error).message}\n`);
+    }
+    // Failed documents are worth a rerun (it resumes); say so through the exit status too.
+    if (count('failed') > 0) process.exitCode = 1;
+  },
+);

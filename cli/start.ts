@@ -15,13 +15,14 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { mkdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPageRequest } from '../functions/page/paths.js';
 import { sendJson, startFrontDoor } from '../local/frontDoor.js';
-import { IngestQueue, type InvokeResult } from '../local/ingestQueue.js';
+import { IngestQueue } from '../local/ingestQueue.js';
+import { invokeFunction } from '../local/invokeFunction.js';
 import type { S3EventNotification } from '../local/s3Server.js';
 import {
   cleanUpPreviousRun,
@@ -36,6 +37,7 @@ import { Supervisor } from '../local/supervisor.js';
 import { UPLOADS_PATH, uploadRoute } from '../local/uploads.js';
 import { bearerKey, isAllowedKey, localKeyHashes } from '../shared/api/apiKeys.js';
 import { loadConfig } from '../shared/wiring/config.js';
+import { documentRules } from '../shared/wiring/services.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -47,32 +49,6 @@ const SCORING_FUNCTION = 'rerank-pipeline-local-score';
 const UPLOADS = { bucket: 'documents', prefix: 'docs/' } as const;
 /** The ingest queue's IngestQueueStats on the Lambda port: a path the Invoke API does not use. */
 const INGEST_STATS_PATH = '/_local/ingest-stats';
-
-/** Invokes a function through the Lambda invoke API; throws only when the API cannot be reached. */
-function invokeFunction(url: string, payload: unknown): Promise<InvokeResult> {
-  // node:http rather than fetch: an ingest may run for minutes, past fetch's 300 s header timeout.
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const failed = res.statusCode !== 200 || res.headers['x-amz-function-error'] !== undefined;
-        if (!failed) return resolve({ ok: true, body });
-        let message = body;
-        try {
-          message = (JSON.parse(body) as { errorMessage?: string }).errorMessage ?? body;
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ ok: false, error: `${res.statusCode} ${message}` });
-      });
-    });
-    request.on('error', reject);
-    request.end(JSON.stringify(payload));
-  });
-}
 
 async function main(): Promise<void> {
   // Fail here, with the variable's name, not inside a part; read as the functions read it (their scoring function set).
@@ -249,12 +225,7 @@ async function main(): Promise<void> {
     s3Endpoint,
     bucket: UPLOADS.bucket,
     prefix: UPLOADS.prefix,
-    rules: {
-      extensions: config.ingest.extensions,
-      maxBytes: config.ingest.maxDocumentBytes,
-      maxChars: config.ingest.maxExtractedChars,
-      pdf: config.ingest.pdf,
-    },
+    rules: documentRules(config),
     log: out,
   });
   doors.push(

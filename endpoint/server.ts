@@ -1,15 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScoreRequestSchema, parseRequest, type Pair } from '../shared/api/contract.js';
-import {
-  AppError,
-  BadRequestError,
-  PayloadTooLargeError,
-  UnavailableError,
-  toErrorResponse,
-} from '../shared/pipeline/errors.js';
-import type { CrossEncoder } from '../shared/pipeline/rerank/crossEncoder.js';
+import { AppError, BadRequestError, PayloadTooLargeError, UnavailableError } from '../shared/pipeline/errors.js';
 import type { Log } from '../shared/pipeline/log.js';
+import type { Pair, CrossEncoder } from '../shared/pipeline/ports.js';
+import { ScoreRequestSchema } from '../shared/api/endpointContract.js';
+import { parseRequest } from '../shared/api/requests.js';
+import { toErrorResponse } from '../shared/api/errorResponses.js';
 
 /** SageMaker's own request limit. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;

@@ -1,13 +1,13 @@
-import type { Pair } from '../shared/api/contract.js';
 import { sha256Hex } from '../shared/pipeline/ingest/document.js';
 import type { Embedder } from '../shared/pipeline/ports.js';
-import type { CrossEncoder } from '../shared/pipeline/rerank/crossEncoder.js';
 import { retrieve, type RetrievalMode } from '../shared/pipeline/query/retrieval.js';
 import { chunkText } from '../shared/pipeline/ingest/splitter.js';
-import type { LanceStore, SearchHit } from '../shared/adapters/lancedb/lanceStore.js';
+import type { LanceStore } from '../shared/adapters/lancedb/lanceStore.js';
 import { type BeirDataset, documentText } from './beir.js';
 import { percentile } from './stats.js';
 import { hasRelevant, mrrAt, ndcgAt, recallAt, trecOrder, type Scored } from './metrics.js';
+import type { Pair, CrossEncoder } from '../shared/pipeline/ports.js';
+import type { SearchHit } from '../shared/pipeline/ports.js';
 
 export interface EvalOptions {
   mode: RetrievalMode;

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, statusOf, toErrorResponse } from '../shared/pipeline/errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../shared/pipeline/errors.js';
 import type { Log } from '../shared/pipeline/log.js';
+import { statusOf, toErrorResponse } from '../shared/api/errorResponses.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;

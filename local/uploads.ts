@@ -1,8 +1,9 @@
 import type http from 'node:http';
 import { checkDocumentHeader, type DocumentRules } from '../shared/pipeline/ingest/document.js';
-import { BadRequestError, UnavailableError, toErrorResponse } from '../shared/pipeline/errors.js';
+import { BadRequestError, UnavailableError } from '../shared/pipeline/errors.js';
 import { extractText } from '../shared/adapters/extract/index.js';
 import { sendJson } from './frontDoor.js';
+import { toErrorResponse } from '../shared/api/errorResponses.js';
 
 /** Where the local stack takes uploads (the search page's upload box); a deployed API has no such route. */
 export const UPLOADS_PATH = '/local/uploads';

@@ -2,11 +2,17 @@
  * Public TypeScript API of the pipeline (package export "."; LangChain pieces are under "./langchain").
  * What is exported here is what README.md ("Use it from TypeScript") and docs/api.md document.
  */
-export * from './api/contract.js';
+export * from './api/endpointContract.js';
+export * from './api/queryApi.js';
+export { describeZodError, parseRequest } from './api/requests.js';
 export * from './pipeline/errors.js';
+export * from './api/errorResponses.js';
 export { loadConfig, type Config } from './wiring/config.js';
 export type {
+  BatchProgress,
   ChunkInput,
+  CrossEncoder,
+  ScoreOptions,
   ChunkReader,
   ChunkWriter,
   DocumentReader,
@@ -16,16 +22,14 @@ export type {
 } from './pipeline/ports.js';
 export { chunkText, splitText, type SplitOptions } from './pipeline/ingest/splitter.js';
 export { TransformersEmbedder, type TransformersEmbedderOptions } from './adapters/transformers/embedder.js';
-export { LanceStore, lanceStorageOptions, type LanceStoreOptions, type Metric } from './adapters/lancedb/lanceStore.js';
+export { LanceStore } from './adapters/lancedb/lanceStore.js';
+export { lanceStorageOptions, type LanceStoreOptions } from './adapters/lancedb/options.js';
+export type { Metric } from './adapters/lancedb/schema.js';
 export {
   rerank,
   rankByScore,
   sigmoid,
-  TokenLimitError,
-  type BatchProgress,
-  type CrossEncoder,
   type RankedIndex,
-  type ScoreOptions,
 } from './pipeline/rerank/crossEncoder.js';
 export { LocalCrossEncoder, type LocalCrossEncoderOptions } from './adapters/transformers/localCrossEncoder.js';
 export {
@@ -39,8 +43,16 @@ export {
   type RetrievalMode,
   type RetrievalOptions,
 } from './pipeline/query/retrieval.js';
-export { answerQuery, type QueryDeps } from './pipeline/query/query.js';
-export { indexDocument, syncDocument, type IngestDeps, type IngestOutcome } from './pipeline/ingest/ingest.js';
+export {
+  answerQuery,
+  type QueryCandidate,
+  type QueryDeps,
+  type QueryRequest,
+  type QueryResponse,
+  type QueryResult,
+} from './pipeline/query/query.js';
+export type { IngestOutcome } from './pipeline/ingest/batchCommit.js';
+export { indexDocument, syncDocument, type IngestDeps } from './pipeline/ingest/ingest.js';
 export { configureModelHub, type ModelHubOptions } from './adapters/transformers/hub.js';
 export { createServices, ingestDeps, queryDeps, type Services } from './wiring/services.js';
 export { createCrossEncoder, createTokenCounter } from './wiring/crossEncoder.js';

@@ -82,7 +82,8 @@ export interface HttpResult {
 export async function openLocalS3Table(
   s3Endpoint: string,
 ): Promise<import('../shared/adapters/lancedb/lanceStore.js').LanceStore> {
-  const { LanceStore, lanceStorageOptions } = await import('../shared/adapters/lancedb/lanceStore.js');
+  const { LanceStore } = await import('../shared/adapters/lancedb/lanceStore.js');
+  const { lanceStorageOptions } = await import('../shared/adapters/lancedb/options.js');
   return LanceStore.open({
     uri: 's3://vectors/lancedb',
     embeddingModel: 'tiny-embed',

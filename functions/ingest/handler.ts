@@ -3,9 +3,8 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { describeZodError } from '../../shared/api/contract.js';
 import { AppError, BadRequestError } from '../../shared/pipeline/errors.js';
-import { syncDocuments, type IngestOutcome, type SyncResult } from '../../shared/pipeline/ingest/ingest.js';
+import { syncDocuments } from '../../shared/pipeline/ingest/ingest.js';
 import { documentKeyOf } from '../../shared/pipeline/metadata.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
 import { S3DocumentReader, createS3Client } from '../../shared/adapters/s3/s3Documents.js';
@@ -17,8 +16,9 @@ import {
   type S3EventNotification,
 } from '../../shared/adapters/s3/s3Event.js';
 import { createServices, ingestDeps } from '../../shared/wiring/services.js';
-import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { observability } from '../observability.js';
+import { describeZodError } from '../../shared/api/requests.js';
+import type { IngestOutcome, SyncResult } from '../../shared/pipeline/ingest/batchCommit.js';
 
 // Created once per container: models and connections load on the first event, then are reused.
 const config = loadConfig();
@@ -90,7 +90,7 @@ function recordMetrics(
  * queries stay fast while a bulk upload runs) and returns each one's result by bucket and key.
  */
 async function syncBatch(refs: DocumentRef[], context: Context): Promise<Map<string, SyncResult>> {
-  const store: LanceStore = await services.store();
+  const store = await services.store();
   const deps = await ingestDeps(services, config, logger);
   const before = { ...store.writeStats };
   const results = new Map<string, SyncResult>();

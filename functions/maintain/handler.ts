@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { LanceStore, storeOptionsFrom } from '../../shared/adapters/lancedb/lanceStore.js';
+import { openStoreUpkeep } from '../../shared/wiring/store.js';
 
 // Opens the table by the settings it records: no embedding model is loaded (nor shipped) for upkeep.
 const config = loadConfig();
@@ -24,7 +24,7 @@ export interface MaintenanceReport {
  */
 async function maintainHandler(_event: unknown, _context: Context): Promise<MaintenanceReport> {
   // Opened per run (hourly, cheap): a table created since the last run is found, and no 'none yet' is kept.
-  const store = await LanceStore.openExisting(storeOptionsFrom(config));
+  const store = await openStoreUpkeep(config);
   if (!store) {
     logger.info('no table yet; nothing to maintain');
     return { table: false, fragmentsBefore: 0, fragmentsAfter: 0, vectorIndexCreated: false, indexedColumns: [] };

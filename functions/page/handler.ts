@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import middy from '@middy/core';
 import { NotFoundError } from '../../shared/pipeline/errors.js';
-import { jsonResponse } from '../http.js';
+import { HttpAnswer, httpEdge, type Request } from '../edge.js';
 import { PAGE_BODIES } from './files.js';
 import { PAGE_FILES, isPagePath } from './paths.js';
 
@@ -19,10 +19,12 @@ const HEADERS = {
 
 /**
  * `GET /` and `GET /page/{file}`: the search page (see paths.ts), served from the bundle. No Powertools, no
- * models: there is nothing to log and nothing to load.
+ * models: there is nothing to load, and the edge's one warning per unknown file goes to the console.
  */
-export async function handler(event: Pick<APIGatewayProxyEventV2, 'rawPath'>): Promise<APIGatewayProxyResult> {
-  const path = event.rawPath;
-  if (!isPagePath(path)) return jsonResponse(404, { error: new NotFoundError(`no page file at ${path}`).message });
-  return { statusCode: 200, headers: { 'content-type': PAGE_FILES[path], ...HEADERS }, body: PAGE_BODIES[path] };
+async function page({ http }: Request): Promise<HttpAnswer> {
+  const path = http?.path ?? '';
+  if (!isPagePath(path)) throw new NotFoundError(`no page file at ${path}`);
+  return new HttpAnswer(200, PAGE_BODIES[path], { 'content-type': PAGE_FILES[path], ...HEADERS });
 }
+
+export const handler = middy(page).use(httpEdge({ name: 'page', log: console, takesBody: () => false }));

@@ -1,24 +1,16 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { QueryRequestSchema, parseRequest, type QueryResponse } from '../../shared/api/contract.js';
-import { statusOf, toInvokeError } from '../../shared/pipeline/errors.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
 import { answerQuery } from '../../shared/pipeline/query/query.js';
 import { createServices, queryDeps } from '../../shared/wiring/services.js';
 import { type Caller, tenantScope } from '../../shared/pipeline/tenants.js';
-import {
-  CORRELATION_HEADER,
-  correlationIdOf,
-  errorResponse,
-  isHttpEvent,
-  jsonResponse,
-  jwtClaimsOf,
-  logFailure,
-  parseHttpBody,
-} from '../http.js';
+import { httpEdge, type Request } from '../edge.js';
 import { observability, recordShard } from '../observability.js';
+import type { QueryResponse } from '../../shared/pipeline/query/query.js';
+import { QueryRequestSchema } from '../../shared/api/queryApi.js';
+import { parseRequest } from '../../shared/api/requests.js';
+import { statusOf } from '../../shared/api/errorResponses.js';
 
 // Created once per container.
 const config = loadConfig();
@@ -62,29 +54,12 @@ async function runQuery(payload: unknown, caller: Omit<Caller, 'stated'>): Promi
 
 /**
  * `POST /query` through API Gateway (answers an HTTP response) or a direct `lambda invoke` with the query
- * payload itself (answers the QueryResponse, or fails with a named error type).
+ * payload itself (answers the QueryResponse, or fails with a named error type): the edge tells them apart.
  */
-async function queryHandler(event: unknown, context: Context): Promise<APIGatewayProxyResult | QueryResponse> {
-  const correlationId = correlationIdOf(event, context.awsRequestId);
-  logger.appendKeys({ correlation_id: correlationId });
-  if (isHttpEvent(event)) {
-    const headers = { [CORRELATION_HEADER]: correlationId };
-    try {
-      return jsonResponse(200, await runQuery(parseHttpBody(event), { jwtClaims: jwtClaimsOf(event) }), headers);
-    } catch (error) {
-      logFailure(logger, 'query', error);
-      recordFailure(metrics, error);
-      const response = errorResponse(error);
-      return { ...response, headers: { ...response.headers, ...headers } };
-    }
-  }
-  try {
-    return await runQuery(event, {});
-  } catch (error) {
-    logFailure(logger, 'query', error);
-    recordFailure(metrics, error);
-    throw toInvokeError(error);
-  }
+async function query({ payload, http }: Request): Promise<QueryResponse> {
+  return runQuery(payload, { jwtClaims: http?.jwtClaims });
 }
 
-export const handler = middy(queryHandler).use(middlewares);
+export const handler = middy(query)
+  .use(middlewares)
+  .use(httpEdge({ name: 'query', log: logger, onFailure: (error) => recordFailure(metrics, error) }));

@@ -2,11 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { ConfigError, NotFoundError, toInvokeError } from '../../shared/pipeline/errors.js';
+import { ConfigError, NotFoundError } from '../../shared/pipeline/errors.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
-import { once } from '../../shared/wiring/once.js';
+import { once } from '../../shared/pipeline/once.js';
 import { openApiDocument } from '../../shared/api/openapi.js';
 import { createCrossEncoder, createTokenCounter } from '../../shared/wiring/crossEncoder.js';
 import {
@@ -17,8 +16,9 @@ import {
   teiError,
   type RerankApiDeps,
 } from '../../shared/api/rerankApi.js';
-import { isHttpEvent, jsonResponse, parseHttpBody, logFailure } from '../http.js';
+import { HttpAnswer, httpEdge, type Request } from '../edge.js';
 import { functionMetrics, recordShard } from '../observability.js';
+import { publicMessage, statusOf } from '../../shared/api/errorResponses.js';
 
 // Created once per container: no LanceDB, no embedder, only the cross-encoder (and its tokenizer).
 const config = loadConfig();
@@ -47,35 +47,40 @@ async function run(api: Api, payload: unknown): Promise<unknown> {
   return answer;
 }
 
-/**
- * `POST /v2/rerank` (Cohere Rerank v2) and `POST /rerank` (Hugging Face TEI) through API Gateway, each answering
- * errors in its own API's shape, and `GET /openapi.json` (the published contract); or a direct `lambda invoke` with either request body (told apart by `texts`,
- * TEI's field), answering the response object or failing with a named error type.
- */
-async function rerankHandler(event: unknown, _context: Context): Promise<APIGatewayProxyResult | unknown> {
-  if (isHttpEvent(event)) {
-    const path = (event as { rawPath?: string; path?: string }).rawPath ?? (event as { path?: string }).path ?? '';
-    if (path === '/openapi.json') {
-      contract ??= openApiDocument();
-      return jsonResponse(200, contract);
-    }
-    const api = ROUTES[path];
-    if (!api) return jsonResponse(404, { error: new NotFoundError(`no route for ${path}`).message });
-    try {
-      return jsonResponse(200, await run(api, parseHttpBody(event, RERANK_LIMITS.maxBodyBytes)));
-    } catch (error) {
-      logFailure(logger, 'rerank', error, { api });
-      const { status, headers, body } = api === 'cohere' ? cohereError(error) : teiError(error);
-      return jsonResponse(status, body, headers);
-    }
-  }
-  const api: Api = typeof event === 'object' && event !== null && 'texts' in event ? 'tei' : 'cohere';
-  try {
-    return await run(api, event);
-  } catch (error) {
-    logFailure(logger, 'rerank', error, { api });
-    throw toInvokeError(error);
-  }
+/** A route's errors in its own API's shape; any other path's in the default one. */
+function errorAnswer(error: unknown, path: string): HttpAnswer {
+  const api = ROUTES[path];
+  if (!api) return HttpAnswer.json(statusOf(error), { error: publicMessage(error) });
+  const { status, headers, body } = api === 'cohere' ? cohereError(error) : teiError(error);
+  return HttpAnswer.json(status, body, headers);
 }
 
-export const handler = middy(rerankHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+/**
+ * `POST /v2/rerank` (Cohere Rerank v2) and `POST /rerank` (Hugging Face TEI) through API Gateway, each answering
+ * errors in its own API's shape, and `GET /openapi.json` (the published contract); or a direct `lambda invoke` with
+ * either request body (told apart by `texts`, TEI's field), answering the response object or failing with a named
+ * error type.
+ */
+async function rerank({ payload, http }: Request): Promise<unknown> {
+  if (http?.path === '/openapi.json') {
+    contract ??= openApiDocument();
+    return contract;
+  }
+  const direct: Api = typeof payload === 'object' && payload !== null && 'texts' in payload ? 'tei' : 'cohere';
+  const api = http ? ROUTES[http.path] : direct;
+  if (!api) throw new NotFoundError(`no route for ${http?.path}`);
+  return run(api, payload);
+}
+
+export const handler = middy(rerank)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(
+    httpEdge({
+      name: 'rerank',
+      log: logger,
+      maxBodyBytes: RERANK_LIMITS.maxBodyBytes,
+      takesBody: (path) => Object.hasOwn(ROUTES, path),
+      errorAnswer,
+    }),
+  );

@@ -3,13 +3,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { parseRequest, type ScoreResponse } from '../../shared/api/contract.js';
-import { DeadlineError, toInvokeError } from '../../shared/pipeline/errors.js';
+import { DeadlineError } from '../../shared/pipeline/errors.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
-import { once } from '../../shared/wiring/once.js';
+import { once } from '../../shared/pipeline/once.js';
 import { createLocalCrossEncoder } from '../../shared/wiring/models.js';
 import { ShardRequestSchema, type ShardRequest } from '../../shared/api/shardContract.js';
 import { logFailure } from '../http.js';
+import { parseRequest } from '../../shared/api/requests.js';
+import type { ScoreResponse } from '../../shared/api/endpointContract.js';
+import { toInvokeError } from '../../shared/api/errorResponses.js';
 
 // The cross-encoder alone, once per container: no LanceDB, no embedder, no fan-out of its own.
 const config = loadConfig();
@@ -21,8 +23,8 @@ const encoder = once(() => createLocalCrossEncoder(config));
 const RESERVE_MS = 200;
 
 /**
- * One shard of a fanned-out rerank (direct invoke from the query and rerank functions, shared/rerank/
- * fanOutCrossEncoder.ts): `{pairs, deadline}` → `{scores}`, raw logits in the pairs' order. Work stops at the
+ * One shard of a fanned-out rerank (direct invoke from the query and rerank functions,
+ * shared/pipeline/rerank/fanOutCrossEncoder.ts): `{pairs, deadline}` → `{scores}`, raw logits in the pairs' order. Work stops at the
  * shard's deadline or before the function's own timeout, whichever comes first, and fails with DeadlineError.
  */
 async function scoreHandler(event: unknown, context: Context): Promise<ScoreResponse> {

@@ -1,12 +1,12 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { QueryErrorSchema, QueryRequestSchema, QueryResponseSchema } from './contract.js';
 import {
   CohereRerankRequestSchema,
   CohereRerankResponseSchema,
   TeiRerankRequestSchema,
   TeiRerankResponseItemSchema,
 } from './rerankApi.js';
+import { QueryErrorSchema, QueryRequestSchema, QueryResponseSchema } from './queryApi.js';
 
 /** The request examples of the published contract; a test sends each to the running local stack. */
 export const OPENAPI_EXAMPLES = {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseRequest } from './contract.js';
-import { PayloadTooLargeError, toErrorResponse } from '../pipeline/errors.js';
-import type { CrossEncoder } from '../pipeline/rerank/crossEncoder.js';
-import { type RankedDocument, type TokenCounter, rerankDocuments } from '../pipeline/rerank/documents.js';
+import { PayloadTooLargeError } from '../pipeline/errors.js';
+import { type RankedDocument, rerankDocuments } from '../pipeline/rerank/documents.js';
+import type { CrossEncoder, TokenCounter } from '../pipeline/ports.js';
+import { parseRequest, queryText } from './requests.js';
+import { toErrorResponse } from './errorResponses.js';
 
 /** Limits of the rerank API; a request outside them is a 4xx naming the field, never a partial answer. */
 export const RERANK_LIMITS = {
@@ -15,13 +16,7 @@ export const RERANK_LIMITS = {
   maxTokensPerDoc: 32_768,
 } as const;
 
-const query = z
-  .string({ required_error: 'query is required', invalid_type_error: 'query must be a string' })
-  .refine((q) => q.trim().length > 0, 'query must not be empty')
-  .refine(
-    (q) => q.length <= RERANK_LIMITS.maxQueryChars,
-    `query must be at most ${RERANK_LIMITS.maxQueryChars} characters`,
-  );
+const query = queryText(RERANK_LIMITS.maxQueryChars);
 
 const documentList = <T extends z.ZodTypeAny>(item: T, field: string) =>
   z

@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import { PairsSchema, ScoreResponseSchema } from './contract.js';
-
-/**
- * Most pairs in one shard: a query's candidates (at most 100) or the windows of a rerank API request (1,000
- * documents) fit in far fewer shards; more in one shard means the caller's cut went wrong.
- */
-export const MAX_SHARD_PAIRS = 1000;
+import { MAX_SHARD_PAIRS } from '../pipeline/rerank/shards.js';
+import { PairsSchema, ScoreResponseSchema } from './endpointContract.js';
 
 /**
  * What the query and rerank functions send the scoring function (`functions/score`): the pairs of one shard and the

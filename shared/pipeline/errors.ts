@@ -1,7 +1,7 @@
 /**
  * The project's one error model, as Powertools' HttpError and middy's http-errors shape theirs: every error
  * the project raises on purpose carries the HTTP status it maps to and whether its message may be shown to a
- * caller. Edges (handlers, the endpoint server) turn errors into answers with `toErrorResponse`, in one place.
+ * caller. Edges (handlers, the endpoint server) turn errors into answers in one place, shared/api/errorResponses.ts.
  */
 export abstract class AppError extends Error {
   /** HTTP status a caller gets for it. */
@@ -61,6 +61,27 @@ export class PayloadTooLargeError extends AppError {
   readonly expose = true;
 }
 
+/** The pairs of a score() call encode to more tokens than its `maxTokens` allows; nothing was scored. */
+export class TokenLimitError extends PayloadTooLargeError {
+  constructor(readonly limit: number) {
+    super(`request encodes to more than the maxTokens limit of ${limit} tokens after truncation`);
+  }
+}
+
+/** A shard that was not scored: the function failed, answered outside its contract, or could not be reached. */
+export class ShardError extends Error {
+  override readonly name = 'ShardError';
+  constructor(
+    message: string,
+    readonly requestId?: string,
+    /** false: another invocation would fail the same way (the shard is over the payload limit). */
+    readonly retryable = true,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Environment configuration that fails validation; the message names the variable. */
 export class ConfigError extends AppError {
   readonly statusCode = 500;
@@ -110,39 +131,4 @@ export class StoreMismatchError extends AppError {
 export class ContractError extends AppError {
   readonly statusCode = 502;
   readonly expose = false;
-}
-
-/** The message a caller may see for any error: its own when exposed, a generic one otherwise. */
-export function publicMessage(error: unknown): string {
-  return error instanceof AppError ? error.publicMessage : 'internal error';
-}
-
-/** HTTP status of any error: its own for AppErrors, 500 for anything unexpected. */
-export function statusOf(error: unknown): number {
-  return error instanceof AppError ? error.statusCode : 500;
-}
-
-/** `{status, headers, body}` for an error, with the body `{"error": message}` and no stack or path in it. */
-export function toErrorResponse(error: unknown): {
-  status: number;
-  headers: Record<string, string>;
-  body: { error: string };
-} {
-  const headers: Record<string, string> = {};
-  if (error instanceof AppError && error.retryAfterSeconds !== undefined)
-    headers['retry-after'] = String(error.retryAfterSeconds);
-  return { status: statusOf(error), headers, body: { error: publicMessage(error) } };
-}
-
-/**
- * The error to throw back to a direct (`lambda invoke`) caller: Lambda puts the error's name, message and
- * stack in the response, so exposed errors keep their name and message but lose their stack (file paths),
- * and anything else becomes a bare "internal error".
- */
-export function toInvokeError(error: unknown): Error {
-  const name = error instanceof AppError && error.expose ? error.name : 'Error';
-  const shown = new Error(publicMessage(error));
-  shown.name = name;
-  shown.stack = `${name}: ${shown.message}`;
-  return shown;
 }

@@ -1,9 +1,10 @@
+import type { DocumentRules } from './ingest/document.js';
 import type { Attributes, AttributeType } from './metadata.js';
 
 /**
- * The ports of the pipeline: what shared code needs from models, the vector store and document sources.
- * Adapters live apart (embedder.ts: transformers.js; store.ts: LanceDB; s3Documents.ts / fileDocuments.ts;
- * rerank/: the cross-encoders, whose port is rerank/crossEncoder.ts), so tests and other back ends can swap them.
+ * Every port of the pipeline: what it needs from models, the chunk store, document sources, text extraction and
+ * the scoring function. Adapters implement them in shared/adapters/ (one folder per outside system) and
+ * shared/wiring/ picks them from the configuration, so tests and other back ends can swap them.
  */
 
 /**
@@ -102,6 +103,22 @@ export interface ChunkWriter extends AttributeSchema {
   listSources(): Promise<string[]>;
 }
 
+/** The store a writer holds: search, write and upkeep, with the commits it made and retried (the ingest metrics). */
+export interface ChunkStore extends ChunkReader, ChunkWriter, StoreUpkeep {
+  readonly writeStats: { readonly commits: number; readonly commitRetries: number };
+}
+
+/** What the hourly maintenance needs of the store (docs/architecture.md, "Upkeep"). */
+export interface StoreUpkeep {
+  /** Data files now (each write adds one; compaction folds them). */
+  fragments(): Promise<number>;
+  ensureIndexes(): Promise<void>;
+  /** Builds the vector index once the table has `minRows` rows; whether it did. */
+  ensureVectorIndex(minRows: number): Promise<boolean>;
+  optimize(): Promise<void>;
+  indexedColumns(): Promise<string[]>;
+}
+
 /**
  * A document's bytes, its metadata's raw parts, and what identifies this state of it (S3: the ETags of the object
  * and of its sidecar; a file: their sizes and mtimes).
@@ -136,3 +153,84 @@ export interface DocumentReader {
 export type Span = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
 export const untraced: Span = (_name, work) => work();
+
+/** A (query, passage) pair, as the endpoint contract and every cross-encoder take them. */
+export type Pair = [query: string, passage: string];
+
+export interface ScoreOptions {
+  /** Aborts outstanding work (remote requests, remaining model batches); the promise then rejects with its reason. */
+  signal?: AbortSignal;
+  /**
+   * Refuses the pairs with a {@link TokenLimitError}, before any model run, when they encode to more than this
+   * many tokens after truncation. Encoders that tokenize in-process honour it; remote ones leave the bound to
+   * their endpoint. @default no bound
+   */
+  maxTokens?: number;
+  /** Called after each model batch (progress reporting, tests); encoders without batches may never call it. */
+  onBatch?: (progress: BatchProgress) => void;
+}
+
+/** Where a score() call stands after one model batch. */
+export interface BatchProgress {
+  /** Batches run so far, this one included. */
+  done: number;
+  /** Batches the call needs in all. */
+  total: number;
+}
+
+/** Scores (query, passage) pairs: one raw logit per pair, in input order. */
+export interface CrossEncoder {
+  readonly name: string;
+  score(pairs: Pair[], options?: ScoreOptions): Promise<number[]>;
+}
+
+/** Counts the tokens a text encodes to, without special tokens (the reranker's own tokenizer). */
+export interface TokenCounter {
+  countTokens(text: string): number;
+  /** Positions the model accepts, special tokens included (512 for BERT). */
+  readonly maxLength: number;
+  /** A cheap bound, at least countTokens(text), that lets a text known to fit skip tokenisation. */
+  upperBound?(text: string): number;
+}
+
+/** Scores one shard somewhere else (a concurrent invocation of the scoring function). */
+export interface ShardInvoker {
+  /**
+   * Resolves with one score per pair, in order, or rejects with a {@link ShardError}. `deadline` (epoch ms) travels
+   * with the shard; `signal` aborts the call when this side stops waiting.
+   */
+  invoke(pairs: Pair[], options: { deadline: number; signal: AbortSignal }): Promise<ShardResult>;
+}
+
+export interface ShardResult {
+  scores: number[];
+  /** The invocation's request id, for logs. */
+  requestId?: string;
+}
+
+/** The formats ingestion reads: plain text (`.txt`, `.md`), HTML pages, PDFs (text layer) and Word files. */
+export type DocumentFormat = 'text' | 'html' | 'pdf' | 'docx';
+
+/** Where one PDF page's text lies in the extracted text: `text.slice(start, end)`. */
+export interface PageRange {
+  /** 1-based page number. */
+  page: number;
+  /** Offset of the page's first character; a page without text has `start === end`. */
+  start: number;
+  /** Offset just past the page's last character. */
+  end: number;
+}
+
+/** A document's text, ready to split. */
+export interface ExtractedText {
+  format: DocumentFormat;
+  text: string;
+  /** PDFs only: every page, in order, with its range in `text`. */
+  pages?: PageRange[];
+}
+
+/**
+ * The text of a document, whatever its format (shared/adapters/extract/): refuses what cannot be read with an
+ * UnsupportedDocumentError naming the reason, and never returns part of a document.
+ */
+export type TextExtractor = (name: string, bytes: Uint8Array, rules: DocumentRules) => Promise<ExtractedText>;

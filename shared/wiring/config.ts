@@ -125,6 +125,15 @@ const envSchema = z.object({
   TENANCY: z.enum(['jwt', 'required', 'off']).default('jwt'),
   /** The JWT claim naming the caller's tenant (Cognito custom attributes: `custom:tenant`). */
   TENANT_CLAIM: z.string().min(1).max(128).default('tenant'),
+  /** The SSM SecureString holding the allowed API key hashes (the authorizer of apiAuth=apikey needs it). */
+  API_KEYS_PARAMETER: z.string().max(2048).optional(),
+  /** Seconds the authorizer keeps the key hashes before reading them again (0: every request). */
+  API_KEYS_CACHE_S: z.coerce
+    .number({ invalid_type_error: 'a whole number of seconds' })
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(300),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -190,6 +199,8 @@ export interface Config {
   query: { k: number; topN: number };
   tenancy: TenancySettings;
   retrieval: { mode: RetrievalMode; rrfK: number };
+  /** API keys (the authorizer): where their hashes are and how long they are kept. */
+  auth: { keysParameter: string | null; cacheSeconds: number };
 }
 
 function toConfig(env: Env): Config {
@@ -256,6 +267,7 @@ function toConfig(env: Env): Config {
       claim: env.TENANT_CLAIM,
     },
     retrieval: { mode: env.RETRIEVAL_MODE, rrfK: env.RRF_K },
+    auth: { keysParameter: env.API_KEYS_PARAMETER?.trim() || null, cacheSeconds: env.API_KEYS_CACHE_S },
   };
 }
 

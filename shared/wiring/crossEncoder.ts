@@ -3,12 +3,11 @@ import { ConfigError } from '../pipeline/errors.js';
 import { createLocalCrossEncoder } from './models.js';
 import { loadTokenCounter } from '../adapters/transformers/transformersModel.js';
 import type { Log } from '../pipeline/log.js';
-import type { CrossEncoder } from '../pipeline/rerank/crossEncoder.js';
-import type { TokenCounter } from '../pipeline/rerank/documents.js';
 import { FanOutCrossEncoder, type ShardOutcome } from '../pipeline/rerank/fanOutCrossEncoder.js';
 import { LambdaShardInvoker } from '../adapters/lambda/lambdaShardInvoker.js';
 import { LocalCrossEncoder } from '../adapters/transformers/localCrossEncoder.js';
 import { SageMakerCrossEncoder } from '../adapters/sagemaker/sagemakerCrossEncoder.js';
+import type { CrossEncoder, TokenCounter } from '../pipeline/ports.js';
 
 /** Where a fanned-out cross-encoder reports (the function's logger and metrics). */
 export interface CrossEncoderHooks {

@@ -1,19 +1,22 @@
 import type { Config } from './config.js';
+import { extractText } from '../adapters/extract/index.js';
+import type { DocumentRules } from '../pipeline/ingest/document.js';
 import type { IngestDeps } from '../pipeline/ingest/ingest.js';
 import type { Log } from '../pipeline/log.js';
 import { NoTableError } from '../pipeline/errors.js';
-import type { ChunkReader, Embedder } from '../pipeline/ports.js';
+import type { ChunkReader, ChunkStore, Embedder } from '../pipeline/ports.js';
 import type { QueryDeps } from '../pipeline/query/query.js';
-import type { CrossEncoder } from '../pipeline/rerank/crossEncoder.js';
 import { createEmbedder } from './models.js';
-import { once } from './once.js';
+import { once } from '../pipeline/once.js';
 import { type CrossEncoderHooks, createCrossEncoder } from './crossEncoder.js';
-import { LanceStore, storeOptionsFrom } from '../adapters/lancedb/lanceStore.js';
+import { LanceStore } from '../adapters/lancedb/lanceStore.js';
+import type { CrossEncoder } from '../pipeline/ports.js';
+import { storeOptionsFrom } from './store.js';
 
 /** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
 export interface Services {
   embedder(): Promise<Embedder>;
-  store(): Promise<LanceStore>;
+  store(): Promise<ChunkStore>;
   /** null when RERANK_BACKEND=none. */
   crossEncoder(): Promise<CrossEncoder | null>;
 }
@@ -75,13 +78,19 @@ export async function ingestDeps(services: Services, config: Config, log: Log): 
     store,
     embedder,
     log,
-    rules: {
-      extensions: config.ingest.extensions,
-      maxBytes: config.ingest.maxDocumentBytes,
-      maxChars: config.ingest.maxExtractedChars,
-      pdf: config.ingest.pdf,
-    },
+    extract: extractText,
+    rules: documentRules(config),
     split: { chunkSize: config.ingest.chunkSize, chunkOverlap: config.ingest.chunkOverlap },
     tenancy: config.tenancy,
+  };
+}
+
+/** What a document must be to be ingested (DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES, …): the one place they are read. */
+export function documentRules(config: Config): DocumentRules {
+  return {
+    extensions: config.ingest.extensions,
+    maxBytes: config.ingest.maxDocumentBytes,
+    maxChars: config.ingest.maxExtractedChars,
+    pdf: config.ingest.pdf,
   };
 }

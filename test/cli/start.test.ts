@@ -5,13 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../local/stackState.js';
 import { CohereClientV2 } from 'cohere-ai';
-import { QueryResponseSchema, type QueryResponse } from '../../shared/api/contract.js';
 import { OPENAPI_EXAMPLES } from '../../shared/api/openapi.js';
 import { CohereRerankResponseSchema, TeiRerankResponseItemSchema } from '../../shared/api/rerankApi.js';
 import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { makeDocx, makeHtml, makePdf } from '../documents.js';
 import { SAMPLE_DOCUMENT, openLocalS3Table } from '../helpers.js';
 import { StackProcess, groupAlive, sleep, until, type StackSettings } from '../stack.js';
+import type { QueryResponse } from '../../shared/pipeline/query/query.js';
+import { QueryResponseSchema } from '../../shared/api/queryApi.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
 const settings: StackSettings = {

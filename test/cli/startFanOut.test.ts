@@ -4,11 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../local/stackState.js';
 import type { ScoringPoolStats } from '../../local/scoringPool.js';
-import { QueryResponseSchema, type QueryResponse } from '../../shared/api/contract.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
 import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
 import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
 import { StackProcess, until, type StackSettings } from '../stack.js';
+import type { QueryResponse } from '../../shared/pipeline/query/query.js';
+import { QueryResponseSchema } from '../../shared/api/queryApi.js';
 
 // The state folder does not exist yet and the S3 data lies outside it (issue: npm start once failed writing
 // stack.json when only S3_DATA_DIR's folder was created).

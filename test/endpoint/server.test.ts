@@ -6,12 +6,11 @@ import {
   type EndpointServer,
   type EndpointServerOptions,
 } from '../../endpoint/server.js';
-import type { Pair } from '../../shared/api/contract.js';
 import { silentLog, type Log } from '../../shared/pipeline/log.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
-import type { CrossEncoder, ScoreOptions } from '../../shared/pipeline/rerank/crossEncoder.js';
 import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type CrossEncoderReference } from '../helpers.js';
+import type { Pair, CrossEncoder, ScoreOptions } from '../../shared/pipeline/ports.js';
 
 const reference = readReference<CrossEncoderReference>('cross_encoder_scores');
 const BATCH_SIZE = 8;

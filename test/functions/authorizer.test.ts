@@ -3,13 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  CachedKeySource,
-  type KeySource,
-  SsmKeySource,
-  createAuthorizer,
-  keySourceFromEnv,
-} from '../../functions/authorizer/handler.js';
+import { createAuthorizer } from '../../functions/authorizer/handler.js';
+import { CachedKeySource, type KeySource, SsmKeySource } from '../../shared/adapters/ssm/keySource.js';
+import { loadConfig } from '../../shared/wiring/config.js';
+import { createKeySource } from '../../shared/wiring/keySource.js';
 import { hashKey } from '../../shared/api/apiKeys.js';
 import { ConfigError } from '../../shared/pipeline/errors.js';
 
@@ -184,13 +181,11 @@ describe('SsmKeySource (the real SSM client against a local SSM-protocol server)
   });
 });
 
-describe('keySourceFromEnv', () => {
+describe('createKeySource', () => {
   it('requires API_KEYS_PARAMETER and a whole number of seconds in API_KEYS_CACHE_S', () => {
-    expect(() => keySourceFromEnv({})).toThrow(/API_KEYS_PARAMETER is not set/);
-    expect(() => keySourceFromEnv({ API_KEYS_PARAMETER: PARAMETER, API_KEYS_CACHE_S: '5m' })).toThrow(
-      /API_KEYS_CACHE_S/,
-    );
-    expect(keySourceFromEnv({ API_KEYS_PARAMETER: PARAMETER })).toBeInstanceOf(CachedKeySource);
+    expect(() => createKeySource(loadConfig({}))).toThrow(/API_KEYS_PARAMETER is not set/);
+    expect(() => loadConfig({ API_KEYS_PARAMETER: PARAMETER, API_KEYS_CACHE_S: '5m' })).toThrow(/API_KEYS_CACHE_S/);
+    expect(createKeySource(loadConfig({ API_KEYS_PARAMETER: PARAMETER }))).toBeInstanceOf(CachedKeySource);
   });
 });
 

@@ -220,7 +220,7 @@ describe('serverless package (offline)', () => {
     expect(statSync(path.join(out, 'page.zip')).size).toBeLessThan(100 * 1024);
     const script = `
       const { handler } = require(${JSON.stringify(path.join(unpacked, 'page', 'functions', 'page', 'handler.cjs'))});
-      Promise.all(['/', '/page/app.js', '/page/missing.js'].map((rawPath) => handler({ rawPath })))
+      Promise.all(['/', '/page/app.js', '/page/missing.js'].map((rawPath) => handler({ rawPath, requestContext: { requestId: 'r-1' } })))
         .then((answers) => console.log(JSON.stringify(answers)));`;
     const answers = JSON.parse(run(process.execPath, ['-e', script])) as {
       statusCode: number;

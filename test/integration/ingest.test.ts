@@ -5,11 +5,11 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sqsRecord } from '../../local/ingestQueue.js';
 import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
-import type { IngestOutcome } from '../../shared/pipeline/ingest/ingest.js';
 import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { badFiles, makeDocx, makeHtml, makePdf } from '../documents.js';
 import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext, openLocalS3Table } from '../helpers.js';
 import { captureJsonLines, emfMetric } from '../jsonLines.js';
+import type { IngestOutcome } from '../../shared/pipeline/ingest/batchCommit.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ outcomes: IngestOutcome[] }>;
 type BatchResponse = { batchItemFailures: { itemIdentifier: string }[] };

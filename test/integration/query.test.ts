@@ -1,9 +1,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { extractText } from '../../shared/adapters/extract/index.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEndpointServer, type EndpointServer } from '../../endpoint/server.js';
 import { startLocalS3, type LocalS3 } from '../../local/s3Server.js';
-import type { QueryResponse } from '../../shared/api/contract.js';
 import { TransformersEmbedder } from '../../shared/adapters/transformers/embedder.js';
 import { loadConfig } from '../../shared/wiring/config.js';
 import { indexDocument, syncDocuments } from '../../shared/pipeline/ingest/ingest.js';
@@ -11,7 +11,7 @@ import { silentLog } from '../../shared/pipeline/log.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
 import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
 import { S3DocumentReader, createS3Client } from '../../shared/adapters/s3/s3Documents.js';
-import { LanceStore, storeOptionsFrom } from '../../shared/adapters/lancedb/lanceStore.js';
+import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import {
   FIXTURE_MODELS,
   SAMPLE_DOCUMENT,
@@ -23,6 +23,8 @@ import {
   type HttpResult,
 } from '../helpers.js';
 import { captureJsonLines, emfMetric } from '../jsonLines.js';
+import { storeOptionsFrom } from '../../shared/wiring/store.js';
+import type { QueryResponse } from '../../shared/pipeline/query/query.js';
 
 let s3: LocalS3;
 let endpoint: EndpointServer;
@@ -73,6 +75,7 @@ beforeAll(async () => {
     store,
     embedder,
     log: silentLog,
+    extract: extractText,
     rules: { extensions: ['.txt'], maxBytes: 1e7 },
     split: { chunkSize: 500, chunkOverlap: 100 },
   };
@@ -356,6 +359,7 @@ describe('query handler: tenants and metadata filters', () => {
       store,
       embedder: await TransformersEmbedder.create({ model: 'tiny-embed' }),
       log: silentLog,
+      extract: extractText,
       rules: { extensions: ['.txt'], maxBytes: 1e7 },
       split: { chunkSize: 500, chunkOverlap: 100 },
     };

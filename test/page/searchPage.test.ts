@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueryResponse } from '../../shared/api/contract.js';
 import { SAMPLE_DOCUMENT } from '../helpers.js';
 import { StackProcess, sleep, type StackSettings, until } from '../stack.js';
+import type { QueryResponse } from '../../shared/pipeline/query/query.js';
 
 /**
  * The search page (functions/page) in headless Chromium against a real local stack with API keys on: Debian's

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { QueryRequestSchema, QueryResponseSchema, parseRequest } from '../../shared/api/contract.js';
 import { BadRequestError } from '../../shared/pipeline/errors.js';
+import { QueryRequestSchema, QueryResponseSchema } from '../../shared/api/queryApi.js';
+import { parseRequest } from '../../shared/api/requests.js';
 
 const parse = (payload: unknown) => parseRequest(QueryRequestSchema, payload);
 const refusal = (payload: unknown): string => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FilterExpressionSchema,
   compileFilter,
   filterFieldsOf,
   searchFilterOf,
   type FilterField,
 } from '../../shared/pipeline/query/filters.js';
+import { FilterExpressionSchema } from '../../shared/api/filterSchema.js';
 
 const FIELDS: Record<string, FilterField> = {
   source: { column: 'source', type: 'string' },

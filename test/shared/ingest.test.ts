@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { extractText } from '../../shared/adapters/extract/index.js';
 import { sha256Hex } from '../../shared/pipeline/ingest/document.js';
 import { StoreUnavailableError } from '../../shared/pipeline/errors.js';
 import { indexDocument, syncDocument, syncDocuments, type IngestDeps } from '../../shared/pipeline/ingest/ingest.js';
@@ -176,6 +177,7 @@ function setup() {
     store,
     embedder,
     log,
+    extract: extractText,
     rules: { extensions: ['.txt', '.md'], maxBytes: MAX_BYTES },
     split: { chunkSize: 50, chunkOverlap: 10 },
   };

@@ -1,4 +1,5 @@
 import { ContextualCompressionRetriever } from '@langchain/classic/retrievers/contextual_compression';
+import { extractText } from '../../shared/adapters/extract/index.js';
 import { Document } from '@langchain/core/documents';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,11 +12,11 @@ import { ChunkRetriever } from '../../shared/adapters/langchain/chunkRetriever.j
 import { CrossEncoderReranker } from '../../shared/adapters/langchain/crossEncoderReranker.js';
 import { silentLog } from '../../shared/pipeline/log.js';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
-import type { CrossEncoder } from '../../shared/pipeline/rerank/crossEncoder.js';
 import { LocalCrossEncoder } from '../../shared/adapters/transformers/localCrossEncoder.js';
 import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { DEFAULT_TENANCY } from '../../shared/pipeline/tenants.js';
 import { FIXTURE_MODELS, SAMPLE_DOCUMENT } from '../helpers.js';
+import type { CrossEncoder } from '../../shared/pipeline/ports.js';
 
 let dir: string;
 let encoder: LocalCrossEncoder;
@@ -37,6 +38,7 @@ beforeAll(async () => {
     store,
     embedder,
     log: silentLog,
+    extract: extractText,
     rules: { extensions: ['.txt'], maxBytes: 1e7 },
     split: { chunkSize: 500, chunkOverlap: 100 },
   });
@@ -135,6 +137,7 @@ describe('ChunkRetriever over documents with metadata sidecars (files, as the in
       store: metaStore,
       embedder,
       log: silentLog,
+      extract: extractText,
       rules: { extensions: ['.txt'], maxBytes: 1e7 },
       split: { chunkSize: 500, chunkOverlap: 100 },
       tenancy: { ...DEFAULT_TENANCY, documentsPrefix: `${docs}/` },

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { extractText } from '../../shared/adapters/extract/index.js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,6 +80,7 @@ async function setup(tenancy: TenancySettings = DEFAULT_TENANCY) {
     store,
     embedder,
     log,
+    extract: extractText,
     rules: { extensions: ['.txt'], maxBytes: 1e6 },
     split: { chunkSize: 60, chunkOverlap: 0 },
     tenancy,

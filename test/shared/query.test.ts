@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Pair, QueryRequest } from '../../shared/api/contract.js';
 import { RerankUnavailableError } from '../../shared/pipeline/errors.js';
 import type { Log } from '../../shared/pipeline/log.js';
 import type { AttributeType } from '../../shared/pipeline/metadata.js';
 import type { ChunkReader, Embedder, SearchHit, SearchOptions } from '../../shared/pipeline/ports.js';
 import { answerQuery, type QueryDeps } from '../../shared/pipeline/query/query.js';
-import type { CrossEncoder } from '../../shared/pipeline/rerank/crossEncoder.js';
+import type { Pair, CrossEncoder } from '../../shared/pipeline/ports.js';
+import type { QueryRequest } from '../../shared/pipeline/query/query.js';
 
 /** Unit tests of the query pipeline's logic, with in-memory fakes of its ports. */
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../../shared/pipeline/ports.js';
 import { reciprocalRankFusion, retrieve } from '../../shared/pipeline/query/retrieval.js';
-import { LanceStore, type SearchHit } from '../../shared/adapters/lancedb/lanceStore.js';
+import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
+import type { SearchHit } from '../../shared/pipeline/ports.js';
 
 const hit = (id: string): SearchHit => ({ id, text: id, source: id, chunk: 0, score: 0 });
 

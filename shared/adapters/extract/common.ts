@@ -1,26 +1,5 @@
 import { UnsupportedDocumentError } from '../../pipeline/errors.js';
 
-/** The formats ingestion reads: plain text (`.txt`, `.md`), HTML pages, PDFs (text layer) and Word files. */
-export type DocumentFormat = 'text' | 'html' | 'pdf' | 'docx';
-
-/** Where one PDF page's text lies in the extracted text: `text.slice(start, end)`. */
-export interface PageRange {
-  /** 1-based page number. */
-  page: number;
-  /** Offset of the page's first character; a page without text has `start === end`. */
-  start: number;
-  /** Offset just past the page's last character. */
-  end: number;
-}
-
-/** A document's text, ready to split. */
-export interface ExtractedText {
-  format: DocumentFormat;
-  text: string;
-  /** PDFs only: every page, in order, with its range in `text`. */
-  pages?: PageRange[];
-}
-
 /** Counts extracted characters and stops the extraction (a skip, not a crash) once a document yields too many. */
 export class CharBudget {
   #used = 0;

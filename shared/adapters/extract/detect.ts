@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DocumentFormat } from './common.js';
+import type { DocumentFormat } from '../../pipeline/ports.js';
 
 /**
  * What a document's bytes are, whatever its name says: a format ingestion reads, or a kind it refuses with its

@@ -1,8 +1,9 @@
 import { Parser } from 'htmlparser2';
 import yauzl from 'yauzl';
 import { UnsupportedDocumentError } from '../../pipeline/errors.js';
-import { CharBudget, type ExtractedText, TextSink, unreadable } from './common.js';
+import { CharBudget, TextSink, unreadable } from './common.js';
 import { asBuffer } from './detect.js';
+import type { ExtractedText } from '../../pipeline/ports.js';
 
 /** The main part of a Word document (WordprocessingML), where its body text is. */
 export const WORD_MAIN_PART = 'word/document.xml';

@@ -1,7 +1,8 @@
 import { Parser } from 'htmlparser2';
 import { UnsupportedDocumentError } from '../../pipeline/errors.js';
-import { CharBudget, type ExtractedText, TextSink, unreadable } from './common.js';
+import { CharBudget, TextSink, unreadable } from './common.js';
 import { asBuffer } from './detect.js';
+import type { ExtractedText } from '../../pipeline/ports.js';
 
 /**
  * Deepest element nesting read. Browsers stop nesting at 512 (Blink); real pages stay far below. The parser keeps

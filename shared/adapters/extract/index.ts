@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { DEFAULT_MAX_EXTRACTED_CHARS, decodeText, type DocumentRules } from '../../pipeline/ingest/document.js';
 import { UnsupportedDocumentError } from '../../pipeline/errors.js';
-import { CharBudget, type DocumentFormat, type ExtractedText } from './common.js';
+import { CharBudget } from './common.js';
 import { detectFormat, FORMAT_EXTENSIONS } from './detect.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractPdf } from './pdf.js';
 import { extractPdfIsolated } from './pdfProcess.js';
+import type { DocumentFormat, ExtractedText } from '../../pipeline/ports.js';
 
-export type { DocumentFormat, ExtractedText, PageRange } from './common.js';
 export { detectFormat, type DetectedFormat } from './detect.js';
 
 const FORMAT_NAMES: Record<DocumentFormat, string> = {

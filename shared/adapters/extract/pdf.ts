@@ -1,8 +1,9 @@
 import { UnsupportedDocumentError } from '../../pipeline/errors.js';
-import { once } from '../../wiring/once.js';
-import { CharBudget, type ExtractedText, type PageRange, unreadable } from './common.js';
+import { once } from '../../pipeline/once.js';
+import { CharBudget, unreadable } from './common.js';
 import { asBuffer } from './detect.js';
 import { checkInflatedSize, inflateBudget } from './pdfStreams.js';
+import type { ExtractedText, PageRange } from '../../pipeline/ports.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PDF_ISOLATION, type PdfIsolation } from '../../pipeline/ingest/document.js';
 import { UnsupportedDocumentError } from '../../pipeline/errors.js';
-import type { ExtractedText } from './common.js';
 import { extractPdf } from './pdf.js';
+import type { ExtractedText } from '../../pipeline/ports.js';
 
 /**
  * PDFs are read in a child process with a memory limit and a deadline: whatever a hostile PDF makes pdf.js do (a

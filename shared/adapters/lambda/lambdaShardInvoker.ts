@@ -1,7 +1,7 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Pair } from '../../api/contract.js';
-import { ShardError, type ShardInvoker, type ShardResult } from '../../pipeline/rerank/fanOutCrossEncoder.js';
 import { ShardResponseSchema, type ShardRequest } from '../../api/shardContract.js';
+import type { Pair, ShardInvoker, ShardResult } from '../../pipeline/ports.js';
+import { ShardError } from '../../pipeline/errors.js';
 
 /** A synchronous Invoke carries at most 6 MB each way; a little is kept for the envelope. */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6_000_000;

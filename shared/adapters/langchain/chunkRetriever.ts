@@ -1,14 +1,10 @@
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import {
-  FilterExpressionSchema,
-  filterFieldsOf,
-  searchFilterOf,
-  type FilterExpression,
-} from '../../pipeline/query/filters.js';
+import { filterFieldsOf, searchFilterOf, type FilterExpression } from '../../pipeline/query/filters.js';
 import type { ChunkReader, Embedder } from '../../pipeline/ports.js';
 import { retrieve, type RetrievalMode } from '../../pipeline/query/retrieval.js';
+import { FilterExpressionSchema } from '../../api/filterSchema.js';
 
 export interface ChunkRetrieverOptions extends BaseRetrieverInput {
   embedder: Embedder;

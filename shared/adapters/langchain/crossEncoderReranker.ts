@@ -1,7 +1,8 @@
 import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import { BaseDocumentCompressor } from '@langchain/core/retrievers/document_compressors';
-import { rerank, type CrossEncoder } from '../../pipeline/rerank/crossEncoder.js';
+import { rerank } from '../../pipeline/rerank/crossEncoder.js';
+import type { CrossEncoder } from '../../pipeline/ports.js';
 
 export interface CrossEncoderRerankerOptions {
   /** Any cross-encoder: in-process (LocalCrossEncoder) or a SageMaker endpoint. */

@@ -1,5 +1,6 @@
-import { ScoreResponseSchema, TeiRerankResponseSchema, type Pair } from '../../api/contract.js';
 import { ContractError } from '../../pipeline/errors.js';
+import type { Pair } from '../../pipeline/ports.js';
+import { ScoreResponseSchema, TeiRerankResponseSchema } from '../../api/endpointContract.js';
 
 /**
  * How scores are asked of and read from an endpoint, like LangChain's SageMaker content handlers:

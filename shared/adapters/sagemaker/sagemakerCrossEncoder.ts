@@ -1,8 +1,7 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { Pair } from '../../api/contract.js';
 import { ContractError, RerankUnavailableError } from '../../pipeline/errors.js';
 import { contentHandlers, type ContentHandler } from './contentHandlers.js';
-import type { CrossEncoder, ScoreOptions } from '../../pipeline/rerank/crossEncoder.js';
+import type { Pair, CrossEncoder, ScoreOptions } from '../../pipeline/ports.js';
 
 export interface SageMakerCrossEncoderOptions {
   endpointName: string;

@@ -1,7 +1,7 @@
-import type { Pair } from '../../api/contract.js';
 import { encodePair, lengthSortedBatches, padBatch, type Encoded } from './encoding.js';
 import { loadEncoderModel, type Dtype, type EncoderModel } from './transformersModel.js';
-import { TokenLimitError, type CrossEncoder, type ScoreOptions } from '../../pipeline/rerank/crossEncoder.js';
+import type { Pair, CrossEncoder, ScoreOptions } from '../../pipeline/ports.js';
+import { TokenLimitError } from '../../pipeline/errors.js';
 
 export interface LocalCrossEncoderOptions {
   /** Hugging Face model id (or folder name under MODELS_DIR) of a sequence-classification cross-encoder. */

@@ -10,8 +10,8 @@ import {
 import { ONNX } from '@xenova/transformers/src/backends/onnx.js';
 import { getModelFile } from '@xenova/transformers/src/utils/hub.js';
 import path from 'node:path';
-import type { TokenCounter } from '../../pipeline/rerank/documents.js';
 import type { EncodingTemplate, PaddedBatch, TemplatePiece } from './encoding.js';
+import type { TokenCounter } from '../../pipeline/ports.js';
 
 export type Dtype = 'int8' | 'fp32';
 

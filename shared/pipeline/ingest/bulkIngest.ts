@@ -1,5 +1,6 @@
-import { syncDocuments, type IngestDeps, type SyncResult } from './ingest.js';
+import { syncDocuments, type IngestDeps } from './ingest.js';
 import type { DocumentReader } from '../ports.js';
+import type { SyncResult } from './batchCommit.js';
 
 export interface BulkOptions {
   /** Documents synced (read, embedded) and committed together. @default 64 */

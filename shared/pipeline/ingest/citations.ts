@@ -1,4 +1,4 @@
-import type { PageRange } from '../../adapters/extract/index.js';
+import type { PageRange } from '../ports.js';
 
 /** Where a chunk sits in its document's extracted text: `text.slice(start, end)` is the chunk. */
 export interface CharSpan {

@@ -1,10 +1,87 @@
-import type { QueryCandidate, QueryRequest, QueryResponse, QueryResult } from '../../api/contract.js';
 import { RerankUnavailableError } from '../errors.js';
 import type { Log } from '../log.js';
-import { type ChunkReader, type Embedder, type SearchHit, type Span, untraced } from '../ports.js';
-import { type CrossEncoder, rerank, sigmoid } from '../rerank/crossEncoder.js';
-import { DEFAULT_FILTER_FIELDS, filterFieldsOf, isFilterExpression, searchFilterOf } from './filters.js';
+import { type ChunkReader, type CrossEncoder, type Embedder, type SearchHit, type Span, untraced } from '../ports.js';
+import { rerank, sigmoid } from '../rerank/crossEncoder.js';
+import {
+  DEFAULT_FILTER_FIELDS,
+  type FilterExpression,
+  filterFieldsOf,
+  isFilterExpression,
+  searchFilterOf,
+} from './filters.js';
 import { retrieve, type RetrievalMode } from './retrieval.js';
+import type { Attributes } from '../metadata.js';
+
+/**
+ * A query: the payload of `POST /query` and of a direct invoke, as shared/api/queryApi.ts validates it (that
+ * schema is checked against this type at compile time, so the two cannot drift).
+ */
+export interface QueryRequest {
+  query: string;
+  /** Candidates the first stage retrieves. @default QUERY_K */
+  k?: number;
+  /** Results answered after reranking. @default QUERY_TOP_N */
+  topN?: number;
+  /** `{"source": key}`, or a Bedrock-style expression over filterable attributes (filters.ts). */
+  filter?: { source?: string } | FilterExpression;
+  /** Drop reranked results whose calibrated relevance (0–1) is below this. */
+  minRelevance?: number;
+  /** "source": at most one result per source, its best chunk (overlapping chunks otherwise crowd the top-n). */
+  group?: 'source';
+  /** First stage for this request: vector, fts (BM25) or hybrid (RRF of both); default RETRIEVAL_MODE. */
+  mode?: RetrievalMode;
+  /** true: the answer also lists every first-stage candidate (`candidates`), in retrieval order. */
+  candidates?: boolean;
+  /** The tenant to search; the query function sets it from its caller (shared/pipeline/tenants.ts). */
+  tenant?: string;
+}
+
+export interface QueryResult {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** Rerank score: the cross-encoder's raw logit (null when not reranked). */
+  score: number | null;
+  /** Calibrated relevance in [0, 1]: sigmoid of the logit (softmax of "relevant" for two-label heads); null when not reranked. */
+  relevanceScore: number | null;
+  /** 1-based rank in the retrieval (first-stage) list. */
+  retrievalRank: number;
+  /** First-stage similarity (higher is better; cosine similarity, dot product, or negative L2 distance). */
+  retrievalScore: number;
+  /** `extractedText.slice(start, end)` is `text`, for linking to the passage; null when unknown (older chunks). */
+  offsets: { start: number; end: number } | null;
+  /** First and last page of the chunk (PDFs); null for formats without pages. */
+  pages: { first: number; last: number } | null;
+  /** The document's metadata attributes (sidecar and x-amz-meta-*); {} when it has none. */
+  metadata: Attributes;
+}
+
+/** One first-stage candidate (`"candidates": true`): where retrieval put it and where the cross-encoder did. */
+export interface QueryCandidate {
+  id: string;
+  text: string;
+  source: string;
+  chunk: number;
+  /** 1-based rank in the retrieval (first-stage) list: candidates come in this order. */
+  retrievalRank: number;
+  retrievalScore: number;
+  /** 1-based rank among all candidates by rerank score, before minRelevance and group; null when not reranked. */
+  rerankRank: number | null;
+  offsets: QueryResult['offsets'];
+  pages: QueryResult['pages'];
+  metadata: QueryResult['metadata'];
+}
+
+export interface QueryResponse {
+  results: QueryResult[];
+  /** false when the cross-encoder was off or failed and the fallback policy returned retrieval order. */
+  reranked: boolean;
+  /** Milliseconds per stage. */
+  timings: { embed: number; search: number; rerank: number; total: number };
+  /** Every first-stage candidate in retrieval order; only when the request asked for them. */
+  candidates?: QueryCandidate[];
+}
 
 export interface QueryDeps {
   embedder: Embedder;

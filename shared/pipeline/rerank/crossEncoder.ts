@@ -1,39 +1,4 @@
-import type { Pair } from '../../api/contract.js';
-import { PayloadTooLargeError } from '../errors.js';
-
-export interface ScoreOptions {
-  /** Aborts outstanding work (remote requests, remaining model batches); the promise then rejects with its reason. */
-  signal?: AbortSignal;
-  /**
-   * Refuses the pairs with a {@link TokenLimitError}, before any model run, when they encode to more than this
-   * many tokens after truncation. Encoders that tokenize in-process honour it; remote ones leave the bound to
-   * their endpoint. @default no bound
-   */
-  maxTokens?: number;
-  /** Called after each model batch (progress reporting, tests); encoders without batches may never call it. */
-  onBatch?: (progress: BatchProgress) => void;
-}
-
-/** Where a score() call stands after one model batch. */
-export interface BatchProgress {
-  /** Batches run so far, this one included. */
-  done: number;
-  /** Batches the call needs in all. */
-  total: number;
-}
-
-/** The pairs of a score() call encode to more tokens than its `maxTokens` allows; nothing was scored. */
-export class TokenLimitError extends PayloadTooLargeError {
-  constructor(readonly limit: number) {
-    super(`request encodes to more than the maxTokens limit of ${limit} tokens after truncation`);
-  }
-}
-
-/** Scores (query, passage) pairs: one raw logit per pair, in input order. */
-export interface CrossEncoder {
-  readonly name: string;
-  score(pairs: Pair[], options?: ScoreOptions): Promise<number[]>;
-}
+import type { CrossEncoder, Pair, ScoreOptions } from '../ports.js';
 
 export interface RankedIndex {
   /** Index into the documents passed in. */

@@ -1,14 +1,5 @@
-import type { Pair } from '../../api/contract.js';
-import { type CrossEncoder, type ScoreOptions, sigmoid } from './crossEncoder.js';
-
-/** Counts the tokens a text encodes to, without special tokens (the reranker's own tokenizer). */
-export interface TokenCounter {
-  countTokens(text: string): number;
-  /** Positions the model accepts, special tokens included (512 for BERT). */
-  readonly maxLength: number;
-  /** A cheap bound, at least countTokens(text), that lets a text known to fit skip tokenisation. */
-  upperBound?(text: string): number;
-}
+import { sigmoid } from './crossEncoder.js';
+import type { CrossEncoder, Pair, ScoreOptions, TokenCounter } from '../ports.js';
 
 export interface WindowOptions {
   /** Tokens of document text per window (what fits beside the query and the special tokens). */

@@ -1,38 +1,7 @@
-import type { Pair } from '../../api/contract.js';
-import { RerankUnavailableError } from '../errors.js';
+import { RerankUnavailableError, ShardError } from '../errors.js';
 import type { Log } from '../log.js';
-import type { CrossEncoder, ScoreOptions } from './crossEncoder.js';
-import { MAX_SHARD_PAIRS } from '../../api/shardContract.js';
-import { cutShards, mergeShardScores, type ShardPlan } from './shards.js';
-
-/** Scores one shard somewhere else (a concurrent invocation of the scoring function). */
-export interface ShardInvoker {
-  /**
-   * Resolves with one score per pair, in order, or rejects with a {@link ShardError}. `deadline` (epoch ms) travels
-   * with the shard; `signal` aborts the call when this side stops waiting.
-   */
-  invoke(pairs: Pair[], options: { deadline: number; signal: AbortSignal }): Promise<ShardResult>;
-}
-
-export interface ShardResult {
-  scores: number[];
-  /** The invocation's request id, for logs. */
-  requestId?: string;
-}
-
-/** A shard that was not scored: the function failed, answered outside its contract, or could not be reached. */
-export class ShardError extends Error {
-  override readonly name = 'ShardError';
-  constructor(
-    message: string,
-    readonly requestId?: string,
-    /** false: another invocation would fail the same way (the shard is over the payload limit). */
-    readonly retryable = true,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+import type { CrossEncoder, Pair, ScoreOptions, ShardInvoker } from '../ports.js';
+import { cutShards, MAX_SHARD_PAIRS, mergeShardScores, type ShardPlan } from './shards.js';
 
 /** What happened to one shard, for metrics. */
 export interface ShardOutcome {
@@ -62,7 +31,7 @@ export interface FanOutCrossEncoderOptions extends ShardPlan {
  * the scores back in input order; sets smaller than two shards are scored in-process by `local`, as without it.
  * A shard whose invocation fails or times out is invoked once more, then scored in-process: the scores are always
  * complete, whatever the invocations did. Only the whole call's deadline (`timeoutMs`) fails it.
- * Built from config by rerank/fromConfig.ts (RERANK_FANOUT, RERANK_FANOUT_MIN_PAIRS, SCORING_FUNCTION_NAME): 100
+ * Built from config by shared/wiring/crossEncoder.ts (RERANK_FANOUT, RERANK_FANOUT_MIN_PAIRS, SCORING_FUNCTION_NAME): 100
  * candidates with the defaults are four invocations of about 25 pairs at once.
  */
 export class FanOutCrossEncoder implements CrossEncoder {

@@ -1,4 +1,10 @@
-import type { Pair } from '../../api/contract.js';
+import type { Pair } from '../ports.js';
+
+/**
+ * Most pairs in one shard: a query's candidates (at most 100) or the windows of a rerank API request (1,000
+ * documents) fit in far fewer shards; more in one shard means the caller's cut went wrong.
+ */
+export const MAX_SHARD_PAIRS = 1000;
 
 /** How a candidate set is cut for fan-out. */
 export interface ShardPlan {

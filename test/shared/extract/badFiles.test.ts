@@ -85,6 +85,7 @@ describe('the bad-file matrix', () => {
         embedDocuments: async (texts) => texts.map(() => [0]),
       },
       log: silentLog,
+      extract: extractText,
       rules: RULES,
       split: { chunkSize: 500, chunkOverlap: 100 },
     };

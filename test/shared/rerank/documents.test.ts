@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configureModelHub } from '../../../shared/adapters/transformers/hub.js';
-import type { CrossEncoder } from '../../../shared/pipeline/rerank/crossEncoder.js';
-import { type TokenCounter, rerankDocuments, windowDocument } from '../../../shared/pipeline/rerank/documents.js';
+import { rerankDocuments, windowDocument } from '../../../shared/pipeline/rerank/documents.js';
 import { LocalCrossEncoder } from '../../../shared/adapters/transformers/localCrossEncoder.js';
 import { FIXTURE_MODELS } from '../../helpers.js';
+import type { CrossEncoder, TokenCounter } from '../../../shared/pipeline/ports.js';
 
 /** One token per word: windows are then easy to predict by hand. */
 const perWord: TokenCounter = { countTokens: (t) => t.split(/\s+/).filter(Boolean).length, maxLength: 512 };

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Pair } from '../../../shared/api/contract.js';
 import { RerankUnavailableError } from '../../../shared/pipeline/errors.js';
-import type { CrossEncoder, ScoreOptions } from '../../../shared/pipeline/rerank/crossEncoder.js';
-import {
-  FanOutCrossEncoder,
-  ShardError,
-  type ShardInvoker,
-  type ShardOutcome,
-  type ShardResult,
-} from '../../../shared/pipeline/rerank/fanOutCrossEncoder.js';
+import { FanOutCrossEncoder, type ShardOutcome } from '../../../shared/pipeline/rerank/fanOutCrossEncoder.js';
+import type { Pair, CrossEncoder, ScoreOptions, ShardInvoker, ShardResult } from '../../../shared/pipeline/ports.js';
+import { ShardError } from '../../../shared/pipeline/errors.js';
 
 /** Pair i carries the number i in its passage; both fakes score a pair with that number, so any mix-up shows. */
 const pairs = (count: number): Pair[] => Array.from({ length: count }, (_, i) => ['q', `passage ${i}`]);

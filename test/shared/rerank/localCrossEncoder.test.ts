@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Pair } from '../../../shared/api/contract.js';
 import { configureModelHub } from '../../../shared/adapters/transformers/hub.js';
 import { loadEncoderModel } from '../../../shared/adapters/transformers/transformersModel.js';
 import { LocalCrossEncoder, relevanceLogits } from '../../../shared/adapters/transformers/localCrossEncoder.js';
-import { TokenLimitError, rankByScore, rerank } from '../../../shared/pipeline/rerank/crossEncoder.js';
+import { rankByScore, rerank } from '../../../shared/pipeline/rerank/crossEncoder.js';
 import { FIXTURE_MODELS, maxAbsDiff, readReference, type CrossEncoderReference } from '../../helpers.js';
+import type { Pair } from '../../../shared/pipeline/ports.js';
+import { TokenLimitError } from '../../../shared/pipeline/errors.js';
 
 const reference = readReference<CrossEncoderReference>('cross_encoder_scores');
 const expected = reference.models['tiny-ce']!;

@@ -2,10 +2,10 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Pair } from '../../../shared/api/contract.js';
 import { RerankUnavailableError } from '../../../shared/pipeline/errors.js';
 import { pairsContentHandler, teiContentHandler } from '../../../shared/adapters/sagemaker/contentHandlers.js';
 import { SageMakerCrossEncoder, splitRequests } from '../../../shared/adapters/sagemaker/sagemakerCrossEncoder.js';
+import type { Pair } from '../../../shared/pipeline/ports.js';
 
 type Behaviour = (body: { pairs: Pair[] }, res: http.ServerResponse, call: number) => void;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Pair } from '../../../shared/api/contract.js';
 import { cutShards, mergeShardScores } from '../../../shared/pipeline/rerank/shards.js';
+import type { Pair } from '../../../shared/pipeline/ports.js';
 
 /** A pair whose query is 'q' and whose passage has `length` characters: length + 1 characters in all. */
 const pairOf = (length: number): Pair => ['q', 'x'.repeat(length)];
