@@ -9,12 +9,12 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/shared/*.test.ts',
-  'test/shared/extract/*.test.ts',
-  'test/shared/models/**/*.test.ts',
-  'test/shared/rerank/localCrossEncoder.test.ts',
-  'test/shared/rerank/documents.test.ts',
-  'test/shared/rerank/shards.test.ts',
-  'test/shared/rerank/fanOutCrossEncoder.test.ts',
+  'test/shared/pipeline/**/*.test.ts',
+  'test/shared/api/**/*.test.ts',
+  'test/shared/wiring/**/*.test.ts',
+  'test/shared/adapters/{transformers,langchain,lancedb}/*.test.ts',
+  // The PDF child process is spawned: an integration test beside the other extraction tests.
+  'test/shared/adapters/extract/!(pdfProcess).test.ts',
   'test/layers/elf.test.ts',
   'test/docs/*.test.ts',
   'test/bench/costModel.test.ts',
