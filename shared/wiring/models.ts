@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { CrossEncoder, Embedder, TokenCounter } from '../pipeline/ports.js';
 import { TransformersEmbedder } from '../adapters/transformers/embedder.js';
 import { LocalCrossEncoder } from '../adapters/transformers/localCrossEncoder.js';
 
@@ -6,7 +7,7 @@ import { LocalCrossEncoder } from '../adapters/transformers/localCrossEncoder.js
  * The one place models are built from the configuration (Lambdas, CLIs, endpoint). Imports nothing but
  * transformers.js, so the endpoint bundle stays free of LanceDB and the AWS SDK.
  */
-export function createEmbedder(config: Config): Promise<TransformersEmbedder> {
+export function createEmbedder(config: Config): Promise<Embedder> {
   return TransformersEmbedder.create({
     model: config.embedding.model,
     dtype: config.embedding.dtype,
@@ -19,7 +20,7 @@ export function createEmbedder(config: Config): Promise<TransformersEmbedder> {
 }
 
 /** The in-process cross-encoder the configuration names (RERANKER_MODEL / _DTYPE, RERANK_BATCH_SIZE, RERANK_THREADS). */
-export function createLocalCrossEncoder(config: Config): Promise<LocalCrossEncoder> {
+export function createLocalCrossEncoder(config: Config): Promise<CrossEncoder & TokenCounter> {
   return LocalCrossEncoder.create({
     model: config.rerank.model,
     dtype: config.rerank.dtype,
