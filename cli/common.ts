@@ -14,7 +14,7 @@ export function cliConfig(overrides: Record<string, string | undefined> = {}): C
 }
 
 /** Runs a CLI's main, printing only the message of an error (no stack) and exiting non-zero. */
-export function runCli(main: () => Promise<void>): void {
+function runCli(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

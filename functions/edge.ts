@@ -63,7 +63,8 @@ type Internal = { request: Request; correlationId: string; path: string };
 const pathOf = (event: unknown): string =>
   (event as { rawPath?: string }).rawPath ?? (event as { path?: string }).path ?? '';
 
-const defaultErrorAnswer = (error: unknown): HttpAnswer => {
+/** Any error as `{"error": message}` with its status and Retry-After: the answer of routes without a shape of their own. */
+export const defaultErrorAnswer = (error: unknown): HttpAnswer => {
   const { status, headers, body } = toErrorResponse(error);
   return HttpAnswer.json(status, body, headers);
 };

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { BadRequestError, PayloadTooLargeError } from '../shared/pipeline/errors.js';
 import type { Log } from '../shared/pipeline/log.js';
-import { statusOf, toErrorResponse } from '../shared/api/errorResponses.js';
+import { statusOf } from '../shared/api/errorResponses.js';
 
 /** Request bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -68,12 +68,6 @@ export function jsonResponse(
   headers: Record<string, string> = {},
 ): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
-}
-
-/** Any error as an API Gateway answer: its status and public message; details only in the logs. */
-export function errorResponse(error: unknown): APIGatewayProxyResult {
-  const { status, headers, body } = toErrorResponse(error);
-  return jsonResponse(status, body, headers);
 }
 
 /**

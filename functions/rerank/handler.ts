@@ -16,9 +16,8 @@ import {
   teiError,
   type RerankApiDeps,
 } from '../../shared/api/rerankApi.js';
-import { HttpAnswer, httpEdge, type Request } from '../edge.js';
+import { defaultErrorAnswer, HttpAnswer, httpEdge, type Request } from '../edge.js';
 import { functionMetrics, recordShard } from '../observability.js';
-import { publicMessage, statusOf } from '../../shared/api/errorResponses.js';
 
 // Created once per container: no LanceDB, no embedder, only the cross-encoder (and its tokenizer).
 const config = loadConfig();
@@ -50,7 +49,7 @@ async function run(api: Api, payload: unknown): Promise<unknown> {
 /** A route's errors in its own API's shape; any other path's in the default one. */
 function errorAnswer(error: unknown, path: string): HttpAnswer {
   const api = ROUTES[path];
-  if (!api) return HttpAnswer.json(statusOf(error), { error: publicMessage(error) });
+  if (!api) return defaultErrorAnswer(error);
   const { status, headers, body } = api === 'cohere' ? cohereError(error) : teiError(error);
   return HttpAnswer.json(status, body, headers);
 }
