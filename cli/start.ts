@@ -201,6 +201,8 @@ async function main(): Promise<void> {
           FUNCTIONS_LAMBDA_PORT: String(inner.lambda),
           ESBUILD_WORK_SUFFIX: esbuildSuffix,
         },
+        // A restart serves the bundles the first start built (local/reuse-build.cjs): the code has not changed.
+        restartEnv: { STACK_REUSE_BUILD: '1' },
         probe: async () => {
           const answers = await Promise.all(
             [inner.http, inner.lambda].map((p) =>

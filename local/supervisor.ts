@@ -9,6 +9,8 @@ export interface PartSpec {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Added to `env` when the part starts again after it was once ready (a restart, not the first start). */
+  restartEnv?: NodeJS.ProcessEnv;
   /** @default this process's working directory */
   cwd?: string;
   /**
@@ -127,7 +129,7 @@ export class Supervisor {
     const { write } = this.#options;
     running.startedAt = Date.now();
     const child = spawn(spec.command, spec.args, {
-      env: spec.env,
+      env: running.firstStart ? spec.env : { ...spec.env, ...spec.restartEnv },
       cwd: spec.cwd,
       detached: true, // its own process group, stopped as a whole
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

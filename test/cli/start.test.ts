@@ -238,6 +238,9 @@ describe('npm start (local stack)', () => {
       }
       const back = await stack.waitFor(new RegExp(`\\[supervisor\\] ${part} is back after (\\d+) ms`), 30_000, from);
       expect(Number(back[1])).toBeLessThan(10_000);
+      // A restart serves the bundles of the first start rather than building them again.
+      if (part === 'functions')
+        expect(stack.output.slice(from)).toMatch(/Reusing the last start's bundles for ingest, query/);
       expect(Date.now() - killedAt).toBeGreaterThan(0);
       const after = await until(
         async () => {
