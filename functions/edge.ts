@@ -25,8 +25,13 @@ import {
 export interface Request {
   /** The JSON body of an HTTP request (parsed only for routes that take one), or the direct invoke's payload. */
   payload: unknown;
-  /** Present for API Gateway events: the path and the verified JWT claims, if any. */
-  http: { path: string; jwtClaims: Record<string, unknown> | undefined } | null;
+  /** Present for API Gateway events: the method, path and query string, and the verified JWT claims, if any. */
+  http: {
+    method: string;
+    path: string;
+    query: Record<string, string | undefined>;
+    jwtClaims: Record<string, unknown> | undefined;
+  } | null;
 }
 
 /** An answer the edge sends as it is (a page file, a 404 in a route's own shape). */
@@ -51,7 +56,7 @@ export interface EdgeOptions {
   /** Largest JSON body accepted (413 above it). @default MAX_BODY_BYTES */
   maxBodyBytes?: number;
   /** Whether an HTTP route takes a JSON body. @default every route */
-  takesBody?: (path: string) => boolean;
+  takesBody?: (path: string, method: string) => boolean;
   /** The HTTP error answer of a route, when its API has its own shape. @default `{"error": message}` */
   errorAnswer?: (error: unknown, path: string) => HttpAnswer;
   /** Called once per failed request (metrics). */
@@ -62,6 +67,12 @@ type Internal = { request: Request; correlationId: string; path: string };
 
 const pathOf = (event: unknown): string =>
   (event as { rawPath?: string }).rawPath ?? (event as { path?: string }).path ?? '';
+const methodOf = (event: unknown): string =>
+  (event as { requestContext?: { http?: { method?: string } } }).requestContext?.http?.method ??
+  (event as { httpMethod?: string }).httpMethod ??
+  'GET';
+const queryOf = (event: unknown): Record<string, string | undefined> =>
+  (event as { queryStringParameters?: Record<string, string | undefined> | null }).queryStringParameters ?? {};
 
 /** Any error as `{"error": message}` with its status and Retry-After: the answer of routes without a shape of their own. */
 export const defaultErrorAnswer = (error: unknown): HttpAnswer => {
@@ -88,8 +99,12 @@ export function httpEdge(options: EdgeOptions): middy.MiddlewareObj<any, unknown
       const internal: Internal = { correlationId, path, request: { payload: event, http: null } };
       state.set(request, internal);
       if (http) {
-        internal.request = { payload: undefined, http: { path, jwtClaims: jwtClaimsOf(event) } };
-        if (options.takesBody?.(path) ?? true) {
+        const method = methodOf(event);
+        internal.request = {
+          payload: undefined,
+          http: { method, path, query: queryOf(event), jwtClaims: jwtClaimsOf(event) },
+        };
+        if (options.takesBody?.(path, method) ?? true) {
           internal.request.payload = parseHttpBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES);
         }
       }

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,53 @@ export function fixtureEnv(extra: Record<string, string> = {}): Record<string, s
     RERANKER_MODEL: 'tiny-ce',
     ...extra,
   };
+}
+
+/** The functions' environment against a local S3 server: LanceDB in s3://vectors/lancedb, its credentials. */
+export function localS3Env(
+  s3: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return fixtureEnv({
+    VECTOR_DB_URI: 's3://vectors/lancedb',
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...extra,
+  });
+}
+
+/**
+ * `change(key, body)` uploads (or, with null, deletes) an object in `bucket` and returns the notification the local
+ * S3 server emitted for it (`events` is what its onEvent listener collects).
+ */
+export function objectChanger(
+  client: import('@aws-sdk/client-s3').S3Client,
+  events: import('../local/s3Server.js').S3EventNotification[],
+  bucket = 'documents',
+) {
+  return async (
+    key: string,
+    body: string | Uint8Array | null,
+    metadata?: Record<string, string>,
+  ): Promise<import('../local/s3Server.js').S3EventNotification> => {
+    const { DeleteObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const before = events.length;
+    if (body === null) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    else await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }));
+    await vi.waitFor(() => {
+      if (events.length <= before) throw new Error(`no event yet for ${key}`);
+    });
+    return structuredClone(events[events.length - 1]!);
+  };
+}
+
+/** Stubs the environment, then imports fresh copies of handlers that read their config at import. */
+export async function importWithEnv<T>(env: Record<string, string>, load: () => Promise<T>): Promise<T> {
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  vi.resetModules();
+  return load();
 }
 
 /**

@@ -234,3 +234,54 @@ export interface ExtractedText {
  * UnsupportedDocumentError naming the reason, and never returns part of a document.
  */
 export type TextExtractor = (name: string, bytes: Uint8Array, rules: DocumentRules) => Promise<ExtractedText>;
+
+/** Where a document stands (Bedrock's document statuses, in this pipeline's terms). */
+export type DocumentState = 'pending' | 'indexed' | 'failed' | 'deleted';
+
+/**
+ * One document's status, kept beside its chunks. `chunks` is what the index holds for it now: a `failed`
+ * re-upload whose old version still answers queries says so with `chunks > 0` and its reason.
+ */
+export interface DocumentStatus {
+  source: string;
+  status: DocumentState;
+  /** Why it failed, or why its last attempt did while it stays `pending` (it is retried); null otherwise. */
+  reason: string | null;
+  chunks: number;
+  bytes: number | null;
+  contentHash: string | null;
+  contentType: string | null;
+  tenant: string | null;
+  metadata: Attributes;
+  /** The S3 ETag (and the sidecar's) of the state it reflects; null before it was read. */
+  version: string | null;
+  /** ISO time of the last change. */
+  updatedAt: string;
+}
+
+export interface StatusQuery {
+  /** Only this tenant's documents; null: every document (no tenant scope). */
+  tenant: string | null;
+  status?: DocumentState;
+  prefix?: string;
+  limit: number;
+  /** Only sources after this one (the previous page's last). */
+  after?: string;
+}
+
+/** The documents' statuses: written by ingestion, read by the documents API. */
+export interface StatusStore {
+  /**
+   * Marks documents `pending` (what else is known of them kept; a new one gets this tenant and type) and answers
+   * what each was before, if anything.
+   */
+  markPending(
+    documents: Pick<DocumentStatus, 'source' | 'tenant' | 'contentType'>[],
+    at: string,
+  ): Promise<Map<string, DocumentStatus>>;
+  /** Writes these statuses as they are, in one commit. */
+  record(statuses: DocumentStatus[]): Promise<void>;
+  get(source: string): Promise<DocumentStatus | null>;
+  /** A page in source order, and the source to continue after (null: the last page). */
+  list(query: StatusQuery): Promise<{ documents: DocumentStatus[]; next: string | null }>;
+}

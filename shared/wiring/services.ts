@@ -10,7 +10,8 @@ import { createEmbedder } from './models.js';
 import { once } from '../pipeline/once.js';
 import { type CrossEncoderHooks, createCrossEncoder } from './crossEncoder.js';
 import { LanceStore } from '../adapters/lancedb/lanceStore.js';
-import type { CrossEncoder } from '../pipeline/ports.js';
+import type { CrossEncoder, StatusStore } from '../pipeline/ports.js';
+import { LanceStatusStore } from '../adapters/lancedb/statusTable.js';
 import { storeOptionsFrom } from './store.js';
 
 /** The heavy, reusable parts of the pipeline, each created on first use and then shared. */
@@ -19,6 +20,8 @@ export interface Services {
   store(): Promise<ChunkStore>;
   /** null when RERANK_BACKEND=none. */
   crossEncoder(): Promise<CrossEncoder | null>;
+  /** The documents' statuses; null for a reader before the first ingest made the table. */
+  statuses(): Promise<StatusStore | null>;
 }
 
 /**
@@ -39,7 +42,11 @@ export function createServices(
     }),
   );
   const crossEncoder = once(() => createCrossEncoder(config, options.crossEncoder));
-  return { embedder, store, crossEncoder };
+  const statuses = once(
+    () => LanceStatusStore.open({ ...storeOptionsFrom(config), readOnly: options.readOnly }),
+    (store) => store !== null,
+  );
+  return { embedder, store, crossEncoder, statuses };
 }
 
 /** The index before anything was ingested. */
@@ -73,9 +80,10 @@ export async function queryDeps(services: Services, config: Config, log: Log): P
 
 /** Everything indexDocument / syncDocument need, from the services and the configuration. */
 export async function ingestDeps(services: Services, config: Config, log: Log): Promise<IngestDeps> {
-  const [embedder, store] = await Promise.all([services.embedder(), services.store()]);
+  const [embedder, store, statuses] = await Promise.all([services.embedder(), services.store(), services.statuses()]);
   return {
     store,
+    statuses: statuses ?? undefined,
     embedder,
     log,
     extract: extractText,

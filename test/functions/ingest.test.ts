@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { readFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
@@ -7,7 +7,15 @@ import { sqsRecord } from '../../local/ingestQueue.js';
 import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
 import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { badFiles, makeDocx, makeHtml, makePdf } from '../documents.js';
-import { SAMPLE_DOCUMENT, eventFixture, fixtureEnv, lambdaContext, openLocalS3Table } from '../helpers.js';
+import {
+  SAMPLE_DOCUMENT,
+  eventFixture,
+  importWithEnv,
+  objectChanger,
+  lambdaContext,
+  localS3Env,
+  openLocalS3Table,
+} from '../helpers.js';
 import { captureJsonLines, emfMetric } from '../jsonLines.js';
 import type { IngestOutcome } from '../../shared/pipeline/ingest/batchCommit.js';
 
@@ -25,19 +33,11 @@ const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
 beforeAll(async () => {
   s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
   s3.onEvent((e) => events.push(e));
-  const env = fixtureEnv({
-    VECTOR_DB_URI: 's3://vectors/lancedb',
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    MAX_DOCUMENT_BYTES: String(10 * 1024 * 1024),
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
-  // The handler reads its config at import: stub the environment first, import a fresh copy after.
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  vi.resetModules();
-  handler = (await import('../../functions/ingest/handler.js')).handler as unknown as Handler;
+  const env = localS3Env(s3, { MAX_DOCUMENT_BYTES: String(10 * 1024 * 1024), POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  handler = await importWithEnv(
+    env,
+    async () => (await import('../../functions/ingest/handler.js')).handler as unknown as Handler,
+  );
   client = new S3Client({
     endpoint: s3.endpoint,
     forcePathStyle: true,
@@ -57,18 +57,8 @@ afterAll(async () => {
   await s3?.close();
 });
 
-/** Uploads (or deletes) an object and returns the notification the server emitted for it. */
-async function change(
-  key: string,
-  body: string | Uint8Array | null,
-  metadata?: Record<string, string>,
-): Promise<S3EventNotification> {
-  const before = events.length;
-  if (body === null) await client.send(new DeleteObjectCommand({ Bucket: 'documents', Key: key }));
-  else await client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body, Metadata: metadata }));
-  await vi.waitFor(() => expect(events.length).toBeGreaterThan(before));
-  return structuredClone(events[events.length - 1]!);
-}
+const change = (key: string, body: string | Uint8Array | null, metadata?: Record<string, string>) =>
+  objectChanger(client, events)(key, body, metadata);
 
 const ingest = (event: unknown) => handler(event, lambdaContext('ingest'));
 

@@ -16,8 +16,9 @@ import {
   FIXTURE_MODELS,
   SAMPLE_DOCUMENT,
   eventFixture,
-  fixtureEnv,
+  importWithEnv,
   lambdaContext,
+  localS3Env,
   openLocalS3Table,
   type Handler,
   type HttpResult,
@@ -37,18 +38,14 @@ const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
  */
 async function loadHandler(env: Record<string, string>): Promise<Handler> {
   vi.unstubAllEnvs();
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  vi.resetModules();
-  return (await import('../../functions/query/handler.js')).handler as unknown as Handler;
+  return importWithEnv(
+    env,
+    async () => (await import('../../functions/query/handler.js')).handler as unknown as Handler,
+  );
 }
 
 function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return fixtureEnv({
-    VECTOR_DB_URI: 's3://vectors/lancedb',
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  return localS3Env(s3, {
     RERANK_BACKEND: 'sagemaker',
     SAGEMAKER_ENDPOINT_NAME: 'reranker',
     SAGEMAKER_ENDPOINT_URL: endpoint.url,

@@ -100,6 +100,7 @@ describe('serverless package (offline)', () => {
         .sort(),
     ).toEqual([
       'AuthorizerLambdaFunction',
+      'DocumentsLambdaFunction',
       'IngestLambdaFunction',
       'MaintainLambdaFunction',
       'PageLambdaFunction',
@@ -190,7 +191,16 @@ describe('serverless package (offline)', () => {
   it('grants least privilege: no wildcard actions, no wildcard resources in the function roles', () => {
     // X-Ray's two write actions take no resource (as in AWS's AWSXRayDaemonWriteAccess): the one '*' allowed.
     const xray = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
-    const roles = ['IngestRole', 'QueryRole', 'MaintainRole', 'AuthorizerRole', 'RerankRole', 'PageRole', 'ScoreRole'];
+    const roles = [
+      'IngestRole',
+      'QueryRole',
+      'MaintainRole',
+      'AuthorizerRole',
+      'RerankRole',
+      'PageRole',
+      'ScoreRole',
+      'DocumentsRole',
+    ];
     for (const role of roles) {
       for (const s of statementsOf(role)) {
         expect(actions(s).every((a) => !a.includes('*'))).toBe(true);
@@ -246,6 +256,19 @@ describe('serverless package (offline)', () => {
     expect(allowed(query, 's3:DeleteObject')).toEqual([]);
     expect(allowed(query, 'sagemaker:InvokeEndpoint').join()).toMatch(/endpoint\/rerank-pipeline-dev-reranker/);
     expect(allowed(ingest, 'sagemaker:InvokeEndpoint')).toEqual([]);
+  });
+
+  it('lets the documents API read the index, delete only documents, and write nothing in the vectors bucket', () => {
+    const documents = statementsOf('DocumentsRole');
+    const allowed = (action: string) =>
+      documents.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+    expect(allowed('s3:GetObject').join()).toContain('vectors/lancedb/*');
+    expect(allowed('s3:DeleteObject')).toEqual([expect.stringContaining('documents/docs/*')]);
+    expect(allowed('s3:PutObject').join()).not.toContain('lancedb');
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
+    expect(routes).toEqual(
+      expect.arrayContaining(['GET /documents', 'GET /documents/{key+}', 'DELETE /documents/{key+}']),
+    );
   });
 
   it('lets the API key authorizer read only its SSM parameter, decrypted only through SSM', () => {

@@ -65,7 +65,7 @@ export async function withColumns(table: lancedb.Table, schema: Schema, wanted: 
   return table.schema();
 }
 
-function connect(options: Omit<LanceStoreOptions, 'dimension'>): Promise<lancedb.Connection> {
+export function connect(options: Omit<LanceStoreOptions, 'dimension'>): Promise<lancedb.Connection> {
   return lancedb.connect(options.uri, {
     storageOptions: options.storageOptions,
     readConsistencyInterval: options.readConsistencySeconds ?? 0,

@@ -10,11 +10,21 @@ import {
   METADATA_LIMITS,
   metadataHash,
 } from '../metadata.js';
-import type { ChunkWriter, DocumentContent, DocumentReader, Embedder, StoredVersion, TextExtractor } from '../ports.js';
+import type {
+  ChunkWriter,
+  DocumentContent,
+  DocumentReader,
+  DocumentStatus,
+  Embedder,
+  StatusStore,
+  StoredVersion,
+  TextExtractor,
+} from '../ports.js';
 import { locateChunks, pagesOf } from './citations.js';
 import { chunkText, type SplitOptions } from './splitter.js';
 import { BatchCommit, type IngestFailure, type IngestOutcome, type Prepared, type SyncResult } from './batchCommit.js';
 import { DEFAULT_TENANCY, type TenancySettings, tenantOf } from '../tenants.js';
+import { contentTypeOf, type DocumentFacts, recordStatuses } from './statuses.js';
 
 export type { DocumentReader } from '../ports.js';
 
@@ -28,6 +38,8 @@ export interface IngestDeps {
   split: SplitOptions;
   /** Where each document's tenant comes from. @default DEFAULT_TENANCY */
   tenancy?: TenancySettings;
+  /** Where each document's status is kept; without it, none is (library callers, the eval CLI). */
+  statuses?: StatusStore;
 }
 
 /**
@@ -70,10 +82,12 @@ async function prepareDocument(
   stored: StoredVersion | undefined,
   types: ReadonlyMap<string, AttributeType>,
   deps: IngestDeps,
+  facts?: Map<string, DocumentFacts>,
 ): Promise<Prepared> {
   const metadata = conformingAttributes(source, content, types, deps);
   const tenant = tenantOf(source, metadata, deps.tenancy ?? DEFAULT_TENANCY);
   const contentHash = sha256Hex(content.bytes);
+  facts?.set(source, { bytes: content.bytes.byteLength, contentHash, tenant, metadata, version: content.version });
   if (stored?.content === contentHash) {
     if (stored.metadata === metadataHash(metadata, tenant)) return { source, action: 'unchanged' };
     const chunks = await deps.store.storedChunks(source);
@@ -146,6 +160,16 @@ export async function syncDocuments(
       refused.set(name, error);
     }
   }
+  const at = new Date().toISOString();
+  // Pending first, so "is my file indexed yet?" has its answer while the batch runs (and after a crash).
+  const tenancy = deps.tenancy ?? DEFAULT_TENANCY;
+  const pending = distinct.map((source) => ({
+    source,
+    tenant: tenantOf(source, {}, tenancy),
+    contentType: contentTypeOf(source),
+  }));
+  const previous = (await deps.statuses?.markPending(pending, at)) ?? new Map<string, DocumentStatus>();
+  const facts = new Map<string, DocumentFacts>();
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
   /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
   const types = new Map(Object.entries(await deps.store.attributeTypes()));
@@ -171,7 +195,7 @@ export async function syncDocuments(
       let document: Prepared;
       if (content !== null) {
         versions.set(name, content.version);
-        document = await prepareDocument(name, content, stored.get(name), types, deps);
+        document = await prepareDocument(name, content, stored.get(name), types, deps, facts);
       } else if (stored.has(name)) {
         versions.set(name, null);
         const chunks = await deps.store.count(name);
@@ -194,7 +218,9 @@ export async function syncDocuments(
   }
   await batch.flush();
   await batch.compact();
-  return Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
+  const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
+  if (!deps.statuses) return results;
+  return recordStatuses(results, { deps, statuses: deps.statuses, facts, previous, stored, at });
 }
 
 /**

@@ -1,0 +1,172 @@
+import type * as lancedb from '@lancedb/lancedb';
+import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
+import { sha256Hex } from '../../pipeline/ingest/document.js';
+import type { Attributes } from '../../pipeline/metadata.js';
+import type { DocumentState, DocumentStatus, StatusQuery, StatusStore } from '../../pipeline/ports.js';
+import { connect, openOrCreate } from './migrations.js';
+import type { LanceStoreOptions } from './options.js';
+import { sourcesPredicate } from './predicates.js';
+import { readOrUnavailable, withCommitRetry } from './retry.js';
+
+/** The status table of a chunk table: beside it in the same database, named after it. */
+export const statusTableName = (chunkTable = 'chunks'): string => `${chunkTable}_documents`;
+
+/** One row: a document's status; user-chosen strings (source, tenant) are matched by their hashes, never spliced. */
+interface StatusRow {
+  source_id: string;
+  source: string;
+  tenant_id: string;
+  status: string;
+  reason: string | null;
+  chunks: number;
+  bytes: number | null;
+  content_hash: string | null;
+  content_type: string | null;
+  tenant: string | null;
+  metadata: string;
+  version: string | null;
+  updated_at: string;
+}
+
+const statusSchema = () =>
+  new Schema([
+    new Field('source_id', new Utf8(), false),
+    new Field('source', new Utf8(), false),
+    new Field('tenant_id', new Utf8(), false),
+    new Field('status', new Utf8(), false),
+    new Field('reason', new Utf8(), true),
+    new Field('chunks', new Float64(), false),
+    new Field('bytes', new Float64(), true),
+    new Field('content_hash', new Utf8(), true),
+    new Field('content_type', new Utf8(), true),
+    new Field('tenant', new Utf8(), true),
+    new Field('metadata', new Utf8(), false),
+    new Field('version', new Utf8(), true),
+    new Field('updated_at', new Utf8(), false),
+  ]);
+
+/** The tenant's key in predicates: its hash, and the empty string for documents of no tenant. */
+const tenantId = (tenant: string | null): string => (tenant === null ? '' : sha256Hex(tenant));
+
+const STATES: readonly DocumentState[] = ['pending', 'indexed', 'failed', 'deleted'];
+
+function rowOf(status: DocumentStatus): StatusRow {
+  return {
+    source_id: sha256Hex(status.source),
+    source: status.source,
+    tenant_id: tenantId(status.tenant),
+    status: status.status,
+    reason: status.reason,
+    chunks: status.chunks,
+    bytes: status.bytes,
+    content_hash: status.contentHash,
+    content_type: status.contentType,
+    tenant: status.tenant,
+    metadata: JSON.stringify(status.metadata),
+    version: status.version,
+    updated_at: status.updatedAt,
+  };
+}
+
+function statusOf(row: StatusRow): DocumentStatus {
+  return {
+    source: row.source,
+    status: row.status as DocumentState,
+    reason: row.reason ?? null,
+    chunks: Number(row.chunks),
+    bytes: row.bytes === null || row.bytes === undefined ? null : Number(row.bytes),
+    contentHash: row.content_hash ?? null,
+    contentType: row.content_type ?? null,
+    tenant: row.tenant ?? null,
+    metadata: JSON.parse(row.metadata) as Attributes,
+    version: row.version ?? null,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Documents' statuses in a LanceDB table beside the chunks (no other database to run). Written once per ingest
+ * batch (pending) and once after its commit (the outcomes): two small commits, whatever the batch's size.
+ */
+export class LanceStatusStore implements StatusStore {
+  private constructor(readonly table: lancedb.Table) {}
+
+  /** Opens the status table of `options.table`, creating it unless read-only (then null while there is none). */
+  static async open(options: Omit<LanceStoreOptions, 'dimension'>): Promise<LanceStatusStore | null> {
+    // Every read sees the latest commit: "is it indexed yet?" and "is it gone?" must not answer from a stale
+    // version (a status read is one small table's manifest check).
+    const db = await connect({ ...options, readConsistencySeconds: 0 });
+    const name = statusTableName(options.table);
+    if (options.readOnly && !(await db.tableNames()).includes(name)) return null;
+    return new LanceStatusStore(await openOrCreate(db, name, async () => statusSchema()));
+  }
+
+  async #rows(where: string): Promise<StatusRow[]> {
+    return readOrUnavailable(async () => (await this.table.query().where(where).toArray()) as StatusRow[]);
+  }
+
+  async markPending(
+    documents: Pick<DocumentStatus, 'source' | 'tenant' | 'contentType'>[],
+    at: string,
+  ): Promise<Map<string, DocumentStatus>> {
+    if (documents.length === 0) return new Map();
+    const rows = await this.#rows(sourcesPredicate(documents.map((d) => d.source)));
+    const previous = new Map(rows.map((r) => [r.source, statusOf(r)]));
+    const pending = documents.map((document): DocumentStatus => {
+      const base = previous.get(document.source) ?? { ...EMPTY, ...document, metadata: {} };
+      return { ...base, status: 'pending', reason: null, updatedAt: at };
+    });
+    await this.record(pending);
+    return previous;
+  }
+
+  async record(statuses: DocumentStatus[]): Promise<void> {
+    if (statuses.length === 0) return;
+    const rows = statuses.map(rowOf);
+    await withCommitRetry(() =>
+      this.table
+        .mergeInsert('source_id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(rows as unknown as Record<string, unknown>[]),
+    );
+  }
+
+  async get(source: string): Promise<DocumentStatus | null> {
+    const [row] = await this.#rows(sourcesPredicate([source]));
+    return row ? statusOf(row) : null;
+  }
+
+  /**
+   * Filters by tenant and status in the query (hashes and a fixed word), by prefix and cursor here, and sorts by
+   * source: LanceDB has no ORDER BY, so each page reads the tenant's rows (10,000 in tens of ms, docs/benchmarks.md).
+   */
+  async list(query: StatusQuery): Promise<{ documents: DocumentStatus[]; next: string | null }> {
+    const conditions = [
+      ...(query.tenant !== null ? [`tenant_id = '${tenantId(query.tenant)}'`] : []),
+      ...(query.status && STATES.includes(query.status) ? [`status = '${query.status}'`] : []),
+    ];
+    const rows = await readOrUnavailable(async () => {
+      const q = this.table.query();
+      return (await (conditions.length > 0 ? q.where(conditions.join(' AND ')) : q).toArray()) as StatusRow[];
+    });
+    const { prefix = '', after } = query;
+    const matching = rows
+      .filter((r) => r.source.startsWith(prefix) && (after === undefined || r.source > after))
+      .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+    const page = matching.slice(0, query.limit).map(statusOf);
+    const next = matching.length > query.limit ? page.at(-1)!.source : null;
+    return { documents: page, next };
+  }
+}
+
+/** A status before anything but its name, tenant and type is known of its document. */
+const EMPTY: Omit<DocumentStatus, 'source' | 'tenant' | 'contentType' | 'metadata'> = {
+  status: 'pending',
+  reason: null,
+  chunks: 0,
+  bytes: null,
+  contentHash: null,
+  version: null,
+  updatedAt: '',
+};

@@ -1,0 +1,225 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
+import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
+import { makePdf } from '../documents.js';
+import {
+  type HttpResult,
+  SAMPLE_DOCUMENT,
+  eventFixture,
+  importWithEnv,
+  objectChanger,
+  lambdaContext,
+  localS3Env,
+  openLocalS3Table,
+} from '../helpers.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+let s3: LocalS3;
+let client: S3Client;
+let ingestHandler: Handler;
+let documentsHandler: Handler;
+let store: LanceStore;
+const events: S3EventNotification[] = [];
+const sample = readFileSync(SAMPLE_DOCUMENT, 'utf8');
+
+beforeAll(async () => {
+  s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
+  s3.onEvent((e) => events.push(e));
+  const env = localS3Env(s3, { DOCUMENTS_BUCKET: 'documents', POWERTOOLS_LOG_LEVEL: 'CRITICAL' });
+  [ingestHandler, documentsHandler] = await importWithEnv(env, () =>
+    Promise.all([
+      import('../../functions/ingest/handler.js').then((m) => m.handler as unknown as Handler),
+      import('../../functions/documents/handler.js').then((m) => m.handler as unknown as Handler),
+    ]),
+  );
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: s3.credentials,
+  });
+  store = await openLocalS3Table(s3.endpoint);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  client?.destroy();
+  await s3?.close();
+});
+
+const change = (key: string, body: string | Uint8Array | null, metadata?: Record<string, string>) =>
+  objectChanger(client, events)(key, body, metadata);
+
+const ingest = async (event: S3EventNotification) => ingestHandler(event, lambdaContext('ingest'));
+
+/** Calls the documents function as API Gateway does: method, raw path and query string, JWT claims if any. */
+async function call(
+  method: string,
+  path: string,
+  options: { query?: Record<string, string>; claims?: Record<string, unknown> } = {},
+): Promise<{ status: number; body: any }> {
+  const event = eventFixture<Record<string, any>>('apigw/query.json');
+  event.routeKey = `${method} ${path}`;
+  event.rawPath = path;
+  event.requestContext.http = { ...event.requestContext.http, method, path };
+  event.queryStringParameters = options.query;
+  event.rawQueryString = new URLSearchParams(options.query ?? {}).toString();
+  delete event.body;
+  if (options.claims) event.requestContext.authorizer = { jwt: { claims: options.claims, scopes: null } };
+  const res = (await documentsHandler(event, lambdaContext('documents'))) as HttpResult;
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null };
+}
+
+const chunkCount = async (text: string) =>
+  (await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(text)).length;
+
+describe('documents API over the real ingest handler (local S3, LanceDB on s3://)', () => {
+  it('shows an uploaded document pending until ingested, then indexed with its chunk count, bytes and type', async () => {
+    const event = await change('docs/status/union.txt', sample);
+    // The batch's first write marks it pending: a crash after it leaves pending, never indexed.
+    const { LanceStatusStore } = await import('../../shared/adapters/lancedb/statusTable.js');
+    const { storeOptionsFrom } = await import('../../shared/wiring/store.js');
+    const { loadConfig } = await import('../../shared/wiring/config.js');
+    const statuses = (await LanceStatusStore.open(storeOptionsFrom(loadConfig())))!;
+    await statuses.markPending(
+      [{ source: 'docs/status/union.txt', tenant: 'status', contentType: 'text/plain' }],
+      '2026-12-07T00:00:00.000Z',
+    );
+    expect((await call('GET', '/documents/docs/status/union.txt')).body).toMatchObject({
+      status: 'pending',
+      chunks: 0,
+    });
+
+    await ingest(event);
+    const { status, body } = await call('GET', '/documents/docs/status/union.txt');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      source: 'docs/status/union.txt',
+      status: 'indexed',
+      reason: null,
+      chunks: await chunkCount(sample),
+      bytes: Buffer.byteLength(sample),
+      contentType: 'text/plain',
+      tenant: 'status',
+    });
+    expect(body.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(body.version).toEqual(expect.any(String));
+    expect(Date.parse(body.updatedAt)).toBeGreaterThan(Date.parse('2026-12-07T00:00:00.000Z'));
+  });
+
+  it('returns the chunks of a document with ?chunks=true, in order', async () => {
+    const text = 'First paragraph of the chunked note.\n\nSecond paragraph, kept apart.';
+    await ingest(await change('docs/status/chunked.txt', text));
+    const { body } = await call('GET', '/documents/docs/status/chunked.txt', { query: { chunks: 'true' } });
+    expect(body.chunks).toBe(1);
+    expect(body.chunkTexts).toEqual([{ chunk: 0, text }]);
+  });
+
+  it('marks a corrupt PDF failed with its reason and no chunks, and other documents stay as they were', async () => {
+    await ingest(await change('docs/status/neighbour.txt', 'A healthy neighbour.'));
+    const before = await store.count();
+    const corrupt = makePdf([['Half a page']]).subarray(0, 200);
+    await ingest(await change('docs/status/broken.pdf', corrupt));
+    const { body } = await call('GET', '/documents/docs/status/broken.pdf');
+    expect(body).toMatchObject({ status: 'failed', chunks: 0, contentType: 'application/pdf' });
+    expect(body.reason).toMatch(/PDF/i);
+    expect(await store.count()).toBe(before);
+    expect((await call('GET', '/documents/docs/status/neighbour.txt')).body).toMatchObject({
+      status: 'indexed',
+      chunks: 1,
+    });
+  });
+
+  it('says when a failed re-upload leaves the old version answering queries', async () => {
+    await ingest(await change('docs/status/kept.pdf', makePdf([['The first version of the kept report.']])));
+    await ingest(await change('docs/status/kept.pdf', Buffer.from('%PDF-1.4 truncated')));
+    const { body } = await call('GET', '/documents/docs/status/kept.pdf');
+    expect(body.status).toBe('failed');
+    expect(body.chunks).toBe(1);
+    expect(await store.count('docs/status/kept.pdf')).toBe(1);
+  });
+
+  it('deletes a document: 202, the object is gone, and its event leaves it deleted with no chunks', async () => {
+    await ingest(await change('docs/status/gone.txt', 'Soon deleted.'));
+    const before = events.length;
+    const res = await call('DELETE', '/documents/docs/status/gone.txt');
+    expect(res).toEqual({ status: 202, body: { source: 'docs/status/gone.txt', status: 'deleting' } });
+    await expect(
+      client.send(new HeadObjectCommand({ Bucket: 'documents', Key: 'docs/status/gone.txt' })),
+    ).rejects.toThrow();
+    await vi.waitFor(() => expect(events.length).toBeGreaterThan(before));
+    const removed = events.slice(before).find((e) => e.Records[0]?.s3.object.key === 'docs/status/gone.txt')!;
+    await ingest(structuredClone(removed));
+    expect(await store.count('docs/status/gone.txt')).toBe(0);
+    expect((await call('GET', '/documents/docs/status/gone.txt')).body).toMatchObject({ status: 'deleted', chunks: 0 });
+    const listed = await call('GET', '/documents', { query: { prefix: 'docs/status/' } });
+    expect(listed.body.documents.map((d: { source: string }) => d.source)).not.toContain('docs/status/gone.txt');
+    const deleted = await call('GET', '/documents', { query: { prefix: 'docs/status/', status: 'deleted' } });
+    expect(deleted.body.documents.map((d: { source: string }) => d.source)).toEqual(['docs/status/gone.txt']);
+  });
+
+  it('pages the list in key order with an opaque cursor, filtered by prefix and status', async () => {
+    for (const name of ['c', 'a', 'e', 'b', 'd']) await ingest(await change(`docs/paged/${name}.txt`, `Note ${name}.`));
+    const first = await call('GET', '/documents', { query: { prefix: 'docs/paged/', limit: '2' } });
+    expect(first.body.documents.map((d: { source: string }) => d.source)).toEqual([
+      'docs/paged/a.txt',
+      'docs/paged/b.txt',
+    ]);
+    const second = await call('GET', '/documents', {
+      query: { prefix: 'docs/paged/', limit: '2', cursor: first.body.nextCursor },
+    });
+    expect(second.body.documents.map((d: { source: string }) => d.source)).toEqual([
+      'docs/paged/c.txt',
+      'docs/paged/d.txt',
+    ]);
+    const last = await call('GET', '/documents', {
+      query: { prefix: 'docs/paged/', limit: '2', cursor: second.body.nextCursor },
+    });
+    expect(last.body).toMatchObject({ documents: [{ source: 'docs/paged/e.txt' }], nextCursor: null });
+    const failed = await call('GET', '/documents', { query: { prefix: 'docs/paged/', status: 'failed' } });
+    expect(failed.body).toEqual({ documents: [], nextCursor: null });
+  });
+
+  it("scopes every route to the caller's tenant; another tenant's document is a 404 like a missing one", async () => {
+    await ingest(await change('docs/acme/plan.txt', 'The acme plan.'));
+    await ingest(await change('docs/globex/plan.txt', 'The globex plan.'));
+    const acme = { sub: 'u1', tenant: 'acme' };
+    const listed = await call('GET', '/documents', { claims: acme });
+    expect(new Set(listed.body.documents.map((d: { tenant: string }) => d.tenant))).toEqual(new Set(['acme']));
+    const missing = await call('GET', '/documents/docs/acme/nothing.txt', { claims: acme });
+    const foreign = await call('GET', '/documents/docs/globex/plan.txt', { claims: acme });
+    expect(foreign).toEqual({ status: 404, body: { error: 'no document docs/globex/plan.txt' } });
+    expect(missing.status).toBe(404);
+    expect((await call('DELETE', '/documents/docs/globex/plan.txt', { claims: acme })).status).toBe(404);
+    expect(
+      (await client.send(new HeadObjectCommand({ Bucket: 'documents', Key: 'docs/globex/plan.txt' }))).ContentLength,
+    ).toBe(16);
+    const named = await call('GET', '/documents', { claims: acme, query: { tenant: 'globex' } });
+    expect(named).toEqual({ status: 403, body: { error: 'tenant: a request may only name its own tenant' } });
+  });
+
+  it.each([
+    ['a ".." segment', '/documents/docs/acme/..%2Fglobex/plan.txt', 'document key holds a "." or ".." segment'],
+    ['an absolute key', '/documents/%2Fetc/passwd', 'document key is absolute (starts with "/")'],
+    ['a control character', '/documents/docs/a%07b.txt', 'document key holds control characters'],
+    ['a key over 1,024 bytes', `/documents/docs/${'k'.repeat(1100)}.txt`, "document key is over S3's 1024-byte limit"],
+    ['bad percent-encoding', '/documents/docs/%E0%A4%A.txt', 'document key is not valid percent-encoding'],
+  ])('refuses %s with a 400 naming the problem', async (_label, path, error) => {
+    for (const method of ['GET', 'DELETE']) expect(await call(method, path)).toEqual({ status: 400, body: { error } });
+  });
+
+  it.each([
+    [{ status: 'done' }, /status/],
+    [{ limit: '0' }, /limit/],
+    [{ cursor: 'not-a-cursor!' }, /cursor/],
+    [{ colour: 'red' }, /colour/],
+  ])('refuses a bad list query %j with a 400', async (query, error) => {
+    const res = await call('GET', '/documents', { query: query as Record<string, string> });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(error);
+  });
+});
