@@ -25,12 +25,16 @@ import {
 export interface Request {
   /** The JSON body of an HTTP request (parsed only for routes that take one), or the direct invoke's payload. */
   payload: unknown;
-  /** Present for API Gateway events: the method, path and query string, and the verified JWT claims, if any. */
+  /** Present for API Gateway events: the method, path, query string and headers, and the verified JWT claims, if any. */
   http: {
     method: string;
     path: string;
     query: Record<string, string | undefined>;
+    /** Lower-case names. */
+    headers: Record<string, string | undefined>;
     jwtClaims: Record<string, unknown> | undefined;
+    /** The raw body, base64-decoded when API Gateway encoded it (routes that take no JSON body read it so). */
+    body: () => Buffer;
   } | null;
 }
 
@@ -73,6 +77,18 @@ const methodOf = (event: unknown): string =>
   'GET';
 const queryOf = (event: unknown): Record<string, string | undefined> =>
   (event as { queryStringParameters?: Record<string, string | undefined> | null }).queryStringParameters ?? {};
+const headersOf = (event: unknown): Record<string, string | undefined> =>
+  Object.fromEntries(
+    Object.entries((event as { headers?: Record<string, string | undefined> | null }).headers ?? {}).map(([k, v]) => [
+      k.toLowerCase(),
+      v,
+    ]),
+  );
+const rawBodyOf = (event: unknown): Buffer => {
+  const { body, isBase64Encoded } = event as { body?: string | null; isBase64Encoded?: boolean };
+  if (!body) return Buffer.alloc(0);
+  return isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+};
 
 /** Any error as `{"error": message}` with its status and Retry-After: the answer of routes without a shape of their own. */
 export const defaultErrorAnswer = (error: unknown): HttpAnswer => {
@@ -102,7 +118,14 @@ export function httpEdge(options: EdgeOptions): middy.MiddlewareObj<any, unknown
         const method = methodOf(event);
         internal.request = {
           payload: undefined,
-          http: { method, path, query: queryOf(event), jwtClaims: jwtClaimsOf(event) },
+          http: {
+            method,
+            path,
+            query: queryOf(event),
+            headers: headersOf(event),
+            jwtClaims: jwtClaimsOf(event),
+            body: () => rawBodyOf(event),
+          },
         };
         if (options.takesBody?.(path, method) ?? true) {
           internal.request.payload = parseHttpBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES);

@@ -1,31 +1,47 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import middy from '@middy/core';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { NotFoundError, UnavailableError } from '../../shared/pipeline/errors.js';
+import { BadRequestError, NotFoundError, UnavailableError } from '../../shared/pipeline/errors.js';
 import { sidecarOf } from '../../shared/pipeline/metadata.js';
 import type { DocumentStatus } from '../../shared/pipeline/ports.js';
 import { type Caller, tenantScope } from '../../shared/pipeline/tenants.js';
 import { createS3Client } from '../../shared/adapters/s3/s3Documents.js';
 import { cursorOf, keyOfPath, parseGetRequest, parseListRequest } from '../../shared/api/documentsApi.js';
-import { createServices } from '../../shared/wiring/services.js';
+import { createServices, documentRules } from '../../shared/wiring/services.js';
+import {
+  type CheckedUpload,
+  MAX_PUT_BYTES,
+  METADATA_HEADER,
+  UPLOAD_URL_SECONDS,
+  checkUpload,
+  metadataOfHeader,
+  parseUploadUrlRequest,
+} from '../../shared/api/documentUploads.js';
+import { contentTypeOf } from '../../shared/pipeline/ingest/statuses.js';
 import { HttpAnswer, httpEdge, type Request } from '../edge.js';
 import { observability } from '../observability.js';
 
 // Created once per container: no model, only the status table, the chunk table (for ?chunks=true) and S3.
 const config = loadConfig();
 const { logger, middlewares } = observability('documents');
-const services = createServices(config, { readOnly: true });
+// Reads see the latest commit (a document's chunks right after it is indexed): small reads, no stale answers.
+const services = createServices(
+  { ...config, store: { ...config.store, readConsistencySeconds: 0 } },
+  { readOnly: true },
+);
 const s3 = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
 const bucket = config.documents.bucket;
 
-const ROUTE = /^\/documents(?:\/(.+))?$/;
+const ROUTE = /^\/documents(?:\/(.+?))?(\/upload-url)?$/;
+const rules = documentRules(config);
 
 /**
  * One document as its caller may see it: another tenant's is a 404 exactly like a missing one, so a key's
  * existence never leaks across tenants.
  */
 async function visible(source: string, tenant: string | null): Promise<DocumentStatus> {
-  const status = await (await services.statuses())?.get(source);
+  const status = await (await services.statuses()).get(source);
   if (!status || (tenant !== null && status.tenant !== tenant)) throw new NotFoundError(`no document ${source}`);
   return status;
 }
@@ -34,7 +50,6 @@ async function list(query: Record<string, string | undefined>, caller: Caller) {
   const request = parseListRequest(query);
   const tenant = tenantScope({ ...caller, stated: request.tenant }, config.tenancy);
   const statuses = await services.statuses();
-  if (!statuses) return { documents: [], nextCursor: null };
   // A deleted document has left the list unless it is asked for by status.
   const page = await statuses.list({ ...request, tenant });
   const documents = request.status ? page.documents : page.documents.filter((d) => d.status !== 'deleted');
@@ -49,20 +64,94 @@ async function show(source: string, query: Record<string, string | undefined>, c
   return { ...status, chunkTexts: chunks.map((c, chunk) => ({ chunk, text: c.text })) };
 }
 
+/**
+ * Runs an S3 change with the document's status set first (so the ingest that the change fires always records its
+ * outcome after it), and puts the status back if S3 refused the change.
+ */
+async function withStatus(
+  marked: { source: string; tenant: string | null; status: 'pending' | 'deleting' },
+  change: () => Promise<unknown>,
+): Promise<void> {
+  const statuses = await services.statuses();
+  const at = new Date().toISOString();
+  const { source, tenant } = marked;
+  const previous = await statuses.mark([{ source, tenant, contentType: contentTypeOf(source) }], marked.status, at);
+  try {
+    await change();
+  } catch (error) {
+    logger.error('document change not stored', { source, error: error as Error });
+    const before = previous.get(source);
+    const undone = before ?? { ...(await statuses.get(source))!, status: 'deleted' as const };
+    await statuses.record([{ ...undone, reason: before ? before.reason : 'the upload did not complete' }]);
+    throw new UnavailableError('the document could not be changed; retry');
+  }
+}
+
 /** Deletes the object and its metadata sidecar; their S3 events remove the chunks and mark the document deleted. */
 async function remove(source: string, query: Record<string, string | undefined>, caller: Caller) {
   const tenant = tenantScope({ ...caller, stated: parseGetRequest(query).tenant }, config.tenancy);
-  await visible(source, tenant);
+  const status = await visible(source, tenant);
   // One DeleteObject each (not DeleteObjects): every S3 implementation sends a removed event per single delete.
-  try {
-    await Promise.all(
-      [source, sidecarOf(source)].map((Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }))),
-    );
-  } catch (error) {
-    logger.error('document not deleted', { source, error: error as Error });
-    throw new UnavailableError('the document could not be deleted; retry');
-  }
+  await withStatus({ source, tenant: status.tenant, status: 'deleting' }, () =>
+    Promise.all([source, sidecarOf(source)].map((Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })))),
+  );
   return HttpAnswer.json(202, { source, status: 'deleting' });
+}
+
+/** Writes the metadata sidecar when attributes came with the upload (before the document, so its sync sees them). */
+async function writeSidecar(upload: CheckedUpload): Promise<void> {
+  if (upload.metadata === null) return;
+  const Body = JSON.stringify({ metadataAttributes: upload.metadata });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sidecarOf(upload.key), Body }));
+}
+
+/** Direct ingestion: the body is stored in the documents bucket, whose event indexes it as any upload. */
+async function put(source: string, http: NonNullable<Request['http']>, caller: Caller) {
+  const stated = parseGetRequest(http.query).tenant;
+  const body = http.body();
+  const upload = checkUpload({
+    key: source,
+    bytes: body.byteLength,
+    metadata: metadataOfHeader(http.headers[METADATA_HEADER]),
+    rules,
+    tenancy: config.tenancy,
+    scope: tenantScope({ ...caller, stated }, config.tenancy),
+    bodyLimit: MAX_PUT_BYTES,
+  });
+  await withStatus({ source, tenant: upload.tenant, status: 'pending' }, async () => {
+    await writeSidecar(upload);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: source, Body: body }));
+  });
+  return HttpAnswer.json(202, { source, status: 'pending', bytes: body.byteLength });
+}
+
+/**
+ * A presigned PUT for a document too large for `PUT /documents/{key}`, signed for its exact size (S3 refuses any
+ * other, so the size limit holds); its status turns pending when the upload's event arrives.
+ */
+async function uploadUrl(source: string, http: NonNullable<Request['http']>, caller: Caller) {
+  const request = parseUploadUrlRequest(http.body().byteLength === 0 ? {} : parseJson(http.body()));
+  const upload = checkUpload({
+    key: source,
+    bytes: request.bytes,
+    metadata: request.metadata,
+    rules,
+    tenancy: config.tenancy,
+    scope: tenantScope({ ...caller, stated: request.tenant }, config.tenancy),
+  });
+  await writeSidecar(upload);
+  const command = new PutObjectCommand({ Bucket: bucket, Key: source, ContentLength: request.bytes });
+  const url = await getSignedUrl(s3, command, { expiresIn: UPLOAD_URL_SECONDS });
+  const expiresAt = new Date(Date.now() + UPLOAD_URL_SECONDS * 1000).toISOString();
+  return { source, url, method: 'PUT', headers: { 'content-length': String(request.bytes) }, expiresAt };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BadRequestError('request body is not valid JSON');
+  }
 }
 
 /**
@@ -74,10 +163,16 @@ async function documents({ http }: Request): Promise<unknown> {
   const match = ROUTE.exec(http.path);
   if (!match) throw new NotFoundError(`no route ${http.path}`);
   const caller: Caller = { jwtClaims: http.jwtClaims };
-  const rawKey = match[1];
-  if (rawKey === undefined && http.method === 'GET') return list(http.query, caller);
-  if (rawKey !== undefined && http.method === 'GET') return show(keyOfPath(rawKey), http.query, caller);
-  if (rawKey !== undefined && http.method === 'DELETE') return remove(keyOfPath(rawKey), http.query, caller);
+  const [, rawKey, presign] = match;
+  if (rawKey === undefined) {
+    if (http.method === 'GET' && !presign) return list(http.query, caller);
+    throw new NotFoundError(`no route ${http.method} ${http.path}`);
+  }
+  const key = keyOfPath(rawKey);
+  if (presign && http.method === 'POST') return uploadUrl(key, http, caller);
+  if (!presign && http.method === 'GET') return show(key, http.query, caller);
+  if (!presign && http.method === 'PUT') return put(key, http, caller);
+  if (!presign && http.method === 'DELETE') return remove(key, http.query, caller);
   throw new NotFoundError(`no route ${http.method} ${http.path}`);
 }
 

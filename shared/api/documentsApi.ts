@@ -52,7 +52,7 @@ function sourceOfCursor(cursor: string): string {
   return checkDocumentKey(source);
 }
 
-const DocumentStateSchema = z.enum(['pending', 'indexed', 'failed', 'deleted']);
+const DocumentStateSchema = z.enum(['pending', 'indexed', 'failed', 'deleting', 'deleted']);
 
 /** `GET /documents`' query string (or a direct invoke's fields). */
 export const ListDocumentsSchema = z

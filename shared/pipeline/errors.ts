@@ -61,6 +61,18 @@ export class PayloadTooLargeError extends AppError {
   readonly expose = true;
 }
 
+/** A body of a type the route does not take (a document format ingestion does not read). */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly statusCode = 415;
+  readonly expose = true;
+}
+
+/** A request that conflicts with work under way (a sync while one runs). */
+export class ConflictError extends AppError {
+  readonly statusCode = 409;
+  readonly expose = true;
+}
+
 /** The pairs of a score() call encode to more tokens than its `maxTokens` allows; nothing was scored. */
 export class TokenLimitError extends PayloadTooLargeError {
   constructor(readonly limit: number) {

@@ -236,7 +236,7 @@ export interface ExtractedText {
 export type TextExtractor = (name: string, bytes: Uint8Array, rules: DocumentRules) => Promise<ExtractedText>;
 
 /** Where a document stands (Bedrock's document statuses, in this pipeline's terms). */
-export type DocumentState = 'pending' | 'indexed' | 'failed' | 'deleted';
+export type DocumentState = 'pending' | 'indexed' | 'failed' | 'deleting' | 'deleted';
 
 /**
  * One document's status, kept beside its chunks. `chunks` is what the index holds for it now: a `failed`
@@ -272,11 +272,12 @@ export interface StatusQuery {
 /** The documents' statuses: written by ingestion, read by the documents API. */
 export interface StatusStore {
   /**
-   * Marks documents `pending` (what else is known of them kept; a new one gets this tenant and type) and answers
-   * what each was before, if anything.
+   * Marks documents `pending` or `deleting` in one commit (what else is known of them kept; a new one gets this
+   * tenant and type) and answers what each was before, if anything.
    */
-  markPending(
+  mark(
     documents: Pick<DocumentStatus, 'source' | 'tenant' | 'contentType'>[],
+    state: 'pending' | 'deleting',
     at: string,
   ): Promise<Map<string, DocumentStatus>>;
   /** Writes these statuses as they are, in one commit. */

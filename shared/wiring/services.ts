@@ -20,8 +20,8 @@ export interface Services {
   store(): Promise<ChunkStore>;
   /** null when RERANK_BACKEND=none. */
   crossEncoder(): Promise<CrossEncoder | null>;
-  /** The documents' statuses; null for a reader before the first ingest made the table. */
-  statuses(): Promise<StatusStore | null>;
+  /** The documents' statuses (the table is created on first use). */
+  statuses(): Promise<StatusStore>;
 }
 
 /**
@@ -42,10 +42,8 @@ export function createServices(
     }),
   );
   const crossEncoder = once(() => createCrossEncoder(config, options.crossEncoder));
-  const statuses = once(
-    () => LanceStatusStore.open({ ...storeOptionsFrom(config), readOnly: options.readOnly }),
-    (store) => store !== null,
-  );
+  // Written by ingestion and by the documents API (pending, deleting): never read-only.
+  const statuses = once(() => LanceStatusStore.open(storeOptionsFrom(config)));
   return { embedder, store, crossEncoder, statuses };
 }
 
@@ -83,7 +81,7 @@ export async function ingestDeps(services: Services, config: Config, log: Log): 
   const [embedder, store, statuses] = await Promise.all([services.embedder(), services.store(), services.statuses()]);
   return {
     store,
-    statuses: statuses ?? undefined,
+    statuses,
     embedder,
     log,
     extract: extractText,

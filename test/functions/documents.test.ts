@@ -1,4 +1,5 @@
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -60,7 +61,12 @@ const ingest = async (event: S3EventNotification) => ingestHandler(event, lambda
 async function call(
   method: string,
   path: string,
-  options: { query?: Record<string, string>; claims?: Record<string, unknown> } = {},
+  options: {
+    query?: Record<string, string>;
+    claims?: Record<string, unknown>;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; body: any }> {
   const event = eventFixture<Record<string, any>>('apigw/query.json');
   event.routeKey = `${method} ${path}`;
@@ -68,7 +74,11 @@ async function call(
   event.requestContext.http = { ...event.requestContext.http, method, path };
   event.queryStringParameters = options.query;
   event.rawQueryString = new URLSearchParams(options.query ?? {}).toString();
-  delete event.body;
+  // API Gateway passes text as it is and binary base64-encoded.
+  if (typeof options.body === 'string') Object.assign(event, { body: options.body, isBase64Encoded: false });
+  else if (options.body) Object.assign(event, { body: options.body.toString('base64'), isBase64Encoded: true });
+  else delete event.body;
+  event.headers = { ...event.headers, ...options.headers };
   if (options.claims) event.requestContext.authorizer = { jwt: { claims: options.claims, scopes: null } };
   const res = (await documentsHandler(event, lambdaContext('documents'))) as HttpResult;
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null };
@@ -78,23 +88,8 @@ const chunkCount = async (text: string) =>
   (await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(text)).length;
 
 describe('documents API over the real ingest handler (local S3, LanceDB on s3://)', () => {
-  it('shows an uploaded document pending until ingested, then indexed with its chunk count, bytes and type', async () => {
-    const event = await change('docs/status/union.txt', sample);
-    // The batch's first write marks it pending: a crash after it leaves pending, never indexed.
-    const { LanceStatusStore } = await import('../../shared/adapters/lancedb/statusTable.js');
-    const { storeOptionsFrom } = await import('../../shared/wiring/store.js');
-    const { loadConfig } = await import('../../shared/wiring/config.js');
-    const statuses = (await LanceStatusStore.open(storeOptionsFrom(loadConfig())))!;
-    await statuses.markPending(
-      [{ source: 'docs/status/union.txt', tenant: 'status', contentType: 'text/plain' }],
-      '2026-12-07T00:00:00.000Z',
-    );
-    expect((await call('GET', '/documents/docs/status/union.txt')).body).toMatchObject({
-      status: 'pending',
-      chunks: 0,
-    });
-
-    await ingest(event);
+  it('shows an uploaded document indexed with its chunk count, bytes, type, hash and version', async () => {
+    await ingest(await change('docs/status/union.txt', sample));
     const { status, body } = await call('GET', '/documents/docs/status/union.txt');
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -105,10 +100,110 @@ describe('documents API over the real ingest handler (local S3, LanceDB on s3://
       bytes: Buffer.byteLength(sample),
       contentType: 'text/plain',
       tenant: 'status',
+      metadata: {},
     });
-    expect(body.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(body.version).toEqual(expect.any(String));
-    expect(Date.parse(body.updatedAt)).toBeGreaterThan(Date.parse('2026-12-07T00:00:00.000Z'));
+    expect(body.contentHash).toBe(createHash('sha256').update(sample).digest('hex'));
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'documents', Key: 'docs/status/union.txt' }));
+    expect(body.version).toContain(head.ETag!.replaceAll('"', ''));
+    expect(Date.now() - Date.parse(body.updatedAt)).toBeLessThan(60_000);
+  });
+
+  it('ingests a direct PUT: 202 pending at once, indexed after its event, with the metadata header as its sidecar', async () => {
+    const before = events.length;
+    const res = await call('PUT', '/documents/docs/direct/note.txt', {
+      body: 'A note sent straight to the API.',
+      headers: { 'x-document-metadata': '{"year": 2026, "team": "ops"}' },
+    });
+    expect(res).toEqual({ status: 202, body: { source: 'docs/direct/note.txt', status: 'pending', bytes: 32 } });
+    expect((await call('GET', '/documents/docs/direct/note.txt')).body).toMatchObject({ status: 'pending', chunks: 0 });
+    await vi.waitFor(() => expect(events.length).toBeGreaterThanOrEqual(before + 2));
+    const sidecar = await client.send(
+      new GetObjectCommand({ Bucket: 'documents', Key: 'docs/direct/note.txt.metadata.json' }),
+    );
+    expect(JSON.parse(await sidecar.Body!.transformToString())).toEqual({
+      metadataAttributes: { year: 2026, team: 'ops' },
+    });
+    for (const event of events.slice(before)) await ingest(structuredClone(event));
+    const { body } = await call('GET', '/documents/docs/direct/note.txt', { query: { chunks: 'true' } });
+    expect(body).toMatchObject({ status: 'indexed', chunks: 1, metadata: { year: 2026, team: 'ops' } });
+    expect(body.chunkTexts).toEqual([{ chunk: 0, text: 'A note sent straight to the API.' }]);
+  });
+
+  it('ingests a PDF sent base64-encoded by API Gateway, page text and all', async () => {
+    const pdf = makePdf([['The direct report, page one.'], ['Page two of it.']]);
+    const before = events.length;
+    const res = await call('PUT', '/documents/docs/direct/report.pdf', { body: pdf });
+    expect(res.status).toBe(202);
+    await vi.waitFor(() => expect(events.length).toBeGreaterThan(before));
+    await ingest(structuredClone(events.at(-1)!));
+    const { body } = await call('GET', '/documents/docs/direct/report.pdf', { query: { chunks: 'true' } });
+    expect(body).toMatchObject({ status: 'indexed', chunks: 1, contentType: 'application/pdf', bytes: pdf.length });
+    expect(body.chunkTexts[0].text).toContain('The direct report, page one.');
+  });
+
+  it.each([
+    [
+      'a type ingestion does not read',
+      '/documents/docs/direct/slides.pptx',
+      'x',
+      {},
+      415,
+      /unsupported file type ".pptx"/,
+    ],
+    [
+      "a body over the route's limit",
+      '/documents/docs/direct/big.txt',
+      'a'.repeat(4 * 1024 * 1024 + 1),
+      {},
+      413,
+      /upload-url/,
+    ],
+    ['an empty body', '/documents/docs/direct/empty.txt', '', {}, 400, /empty/],
+    ['a key outside the documents prefix', '/documents/elsewhere/a.txt', 'x', {}, 400, /start with "docs\/"/],
+    ['a sidecar key', '/documents/docs/direct/a.txt.metadata.json', 'x', {}, 400, /sidecar/],
+    [
+      'metadata that is not JSON',
+      '/documents/docs/direct/m.txt',
+      'x',
+      { 'x-document-metadata': '{year' },
+      400,
+      /not valid JSON/,
+    ],
+    ['metadata of a bad shape', '/documents/docs/direct/m.txt', 'x', { 'x-document-metadata': '[1]' }, 400, /metadata/],
+  ])('refuses a PUT of %s, writing nothing', async (_label, path, body, headers, status, error) => {
+    const before = events.length;
+    const res = await call('PUT', path, { body, headers: headers as Record<string, string> });
+    expect(res.status).toBe(status);
+    expect(res.body.error).toMatch(error);
+    expect(events.length).toBe(before);
+  });
+
+  it('returns a presigned upload for a large document, signed for its exact size, that S3 takes and ingestion indexes', async () => {
+    const text = sample.slice(0, 9000);
+    const res = await call('POST', '/documents/docs/large/speech.txt/upload-url', {
+      body: JSON.stringify({ bytes: Buffer.byteLength(text) }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      source: 'docs/large/speech.txt',
+      method: 'PUT',
+      headers: { 'content-length': String(Buffer.byteLength(text)) },
+    });
+    // S3 refuses a body of another size because the length is signed (s3rver does not check signed headers).
+    expect(new URL(res.body.url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-length');
+    const before = events.length;
+    const upload = await fetch(res.body.url, { method: 'PUT', body: text, headers: res.body.headers });
+    expect(upload.status).toBe(200);
+    await vi.waitFor(() => expect(events.length).toBeGreaterThan(before));
+    await ingest(structuredClone(events.at(-1)!));
+    expect((await call('GET', '/documents/docs/large/speech.txt')).body).toMatchObject({
+      status: 'indexed',
+      chunks: await chunkCount(text),
+    });
+    const tooBig = await call('POST', '/documents/docs/large/huge.txt/upload-url', {
+      body: JSON.stringify({ bytes: 50 * 1024 * 1024 }),
+    });
+    expect(tooBig.status).toBe(413);
   });
 
   it('returns the chunks of a document with ?chunks=true, in order', async () => {

@@ -258,16 +258,26 @@ describe('serverless package (offline)', () => {
     expect(allowed(ingest, 'sagemaker:InvokeEndpoint')).toEqual([]);
   });
 
-  it('lets the documents API read the index, delete only documents, and write nothing in the vectors bucket', () => {
+  it('lets the documents API read the index, write and delete only documents, and write only the status table', () => {
     const documents = statementsOf('DocumentsRole');
     const allowed = (action: string) =>
       documents.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(allowed('s3:GetObject').join()).toContain('vectors/lancedb/*');
     expect(allowed('s3:DeleteObject')).toEqual([expect.stringContaining('documents/docs/*')]);
-    expect(allowed('s3:PutObject').join()).not.toContain('lancedb');
+    // In the vectors bucket it writes only the status tables, never the chunks.
+    expect(allowed('s3:PutObject').sort()).toEqual([
+      expect.stringContaining('documents/docs/*'),
+      expect.stringContaining('vectors/lancedb/*_documents.lance/*'),
+    ]);
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
     expect(routes).toEqual(
-      expect.arrayContaining(['GET /documents', 'GET /documents/{key+}', 'DELETE /documents/{key+}']),
+      expect.arrayContaining([
+        'GET /documents',
+        'GET /documents/{key+}',
+        'PUT /documents/{key+}',
+        'DELETE /documents/{key+}',
+        'POST /documents/{key+}',
+      ]),
     );
   });
 

@@ -48,7 +48,7 @@ const statusSchema = () =>
 /** The tenant's key in predicates: its hash, and the empty string for documents of no tenant. */
 const tenantId = (tenant: string | null): string => (tenant === null ? '' : sha256Hex(tenant));
 
-const STATES: readonly DocumentState[] = ['pending', 'indexed', 'failed', 'deleted'];
+const STATES: readonly DocumentState[] = ['pending', 'indexed', 'failed', 'deleting', 'deleted'];
 
 function rowOf(status: DocumentStatus): StatusRow {
   return {
@@ -91,13 +91,12 @@ function statusOf(row: StatusRow): DocumentStatus {
 export class LanceStatusStore implements StatusStore {
   private constructor(readonly table: lancedb.Table) {}
 
-  /** Opens the status table of `options.table`, creating it unless read-only (then null while there is none). */
-  static async open(options: Omit<LanceStoreOptions, 'dimension'>): Promise<LanceStatusStore | null> {
+  /** Opens the status table of `options.table`, creating it if there is none. */
+  static async open(options: Omit<LanceStoreOptions, 'dimension'>): Promise<LanceStatusStore> {
     // Every read sees the latest commit: "is it indexed yet?" and "is it gone?" must not answer from a stale
     // version (a status read is one small table's manifest check).
     const db = await connect({ ...options, readConsistencySeconds: 0 });
     const name = statusTableName(options.table);
-    if (options.readOnly && !(await db.tableNames()).includes(name)) return null;
     return new LanceStatusStore(await openOrCreate(db, name, async () => statusSchema()));
   }
 
@@ -105,8 +104,9 @@ export class LanceStatusStore implements StatusStore {
     return readOrUnavailable(async () => (await this.table.query().where(where).toArray()) as StatusRow[]);
   }
 
-  async markPending(
+  async mark(
     documents: Pick<DocumentStatus, 'source' | 'tenant' | 'contentType'>[],
+    state: 'pending' | 'deleting',
     at: string,
   ): Promise<Map<string, DocumentStatus>> {
     if (documents.length === 0) return new Map();
@@ -114,7 +114,7 @@ export class LanceStatusStore implements StatusStore {
     const previous = new Map(rows.map((r) => [r.source, statusOf(r)]));
     const pending = documents.map((document): DocumentStatus => {
       const base = previous.get(document.source) ?? { ...EMPTY, ...document, metadata: {} };
-      return { ...base, status: 'pending', reason: null, updatedAt: at };
+      return { ...base, status: state, reason: null, updatedAt: at };
     });
     await this.record(pending);
     return previous;

@@ -168,7 +168,7 @@ export async function syncDocuments(
     tenant: tenantOf(source, {}, tenancy),
     contentType: contentTypeOf(source),
   }));
-  const previous = (await deps.statuses?.markPending(pending, at)) ?? new Map<string, DocumentStatus>();
+  const previous = (await deps.statuses?.mark(pending, 'pending', at)) ?? new Map<string, DocumentStatus>();
   const facts = new Map<string, DocumentFacts>();
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
   /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
