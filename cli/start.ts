@@ -197,6 +197,8 @@ async function main(): Promise<void> {
           S3_ENDPOINT: s3Endpoint,
           SAGEMAKER_ENDPOINT_URL: endpointUrl,
           ...(fanOut ? { LAMBDA_ENDPOINT: scoringUrl } : {}),
+          // Ingestion jobs start the ingest function through the Lambda door (it stays put across restarts).
+          INGEST_FUNCTION_ENDPOINT: `http://127.0.0.1:${ports.lambda}`,
           FUNCTIONS_HTTP_PORT: String(inner.http),
           FUNCTIONS_LAMBDA_PORT: String(inner.lambda),
           ESBUILD_WORK_SUFFIX: esbuildSuffix,

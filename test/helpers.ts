@@ -80,6 +80,32 @@ export function objectChanger(
   };
 }
 
+/** An S3 client of a local S3 server (path-style, its credentials). */
+export async function localS3Client(s3: {
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}): Promise<import('@aws-sdk/client-s3').S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  return new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: s3.credentials,
+  });
+}
+
+const HANDLERS = {
+  ingest: () => import('../functions/ingest/handler.js'),
+  documents: () => import('../functions/documents/handler.js'),
+};
+
+/** Fresh copies of the named functions' handlers under this environment. */
+export function importHandlers(env: Record<string, string>, names: (keyof typeof HANDLERS)[]): Promise<Handler[]> {
+  return importWithEnv(env, () =>
+    Promise.all(names.map(async (name) => (await HANDLERS[name]()).handler as unknown as Handler)),
+  );
+}
+
 /** Stubs the environment, then imports fresh copies of handlers that read their config at import. */
 export async function importWithEnv<T>(env: Record<string, string>, load: () => Promise<T>): Promise<T> {
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);

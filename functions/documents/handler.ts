@@ -3,8 +3,11 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import middy from '@middy/core';
 import { loadConfig } from '../../shared/wiring/config.js';
 import { BadRequestError, NotFoundError, UnavailableError } from '../../shared/pipeline/errors.js';
+import { JOB_ID, jobRequest } from '../../shared/api/ingestionJobsApi.js';
+import { newJob } from '../../shared/pipeline/ingest/ingestionJobs.js';
+import { jobLauncher, openJobStore } from '../../shared/wiring/store.js';
 import { sidecarOf } from '../../shared/pipeline/metadata.js';
-import type { DocumentStatus } from '../../shared/pipeline/ports.js';
+import type { DocumentStatus } from '../../shared/pipeline/ingest/records.js';
 import { type Caller, tenantScope } from '../../shared/pipeline/tenants.js';
 import { createS3Client } from '../../shared/adapters/s3/s3Documents.js';
 import { cursorOf, keyOfPath, parseGetRequest, parseListRequest } from '../../shared/api/documentsApi.js';
@@ -34,6 +37,7 @@ const s3 = createS3Client({ region: config.store.region, endpoint: config.store.
 const bucket = config.documents.bucket;
 
 const ROUTE = /^\/documents(?:\/(.+?))?(\/upload-url)?$/;
+const JOB_ROUTE = /^\/ingestion-jobs(?:\/([^/]+))?$/;
 const rules = documentRules(config);
 
 /**
@@ -146,6 +150,37 @@ async function uploadUrl(source: string, http: NonNullable<Request['http']>, cal
   return { source, url, method: 'PUT', headers: { 'content-length': String(request.bytes) }, expiresAt };
 }
 
+/** `POST /ingestion-jobs` starts a sync (409 while one runs for the tenant); `GET /ingestion-jobs/{id}` shows it. */
+async function ingestionJobs(id: string | undefined, http: NonNullable<Request['http']>, caller: Caller) {
+  const jobs = openJobStore(config);
+  const launcher = jobLauncher(config);
+  if (!jobs || !launcher) throw new UnavailableError('ingestion jobs need the index on S3 and INGEST_FUNCTION_NAME');
+  if (id !== undefined && http.method === 'GET') {
+    const tenant = tenantScope({ ...caller, stated: parseGetRequest(http.query).tenant }, config.tenancy);
+    const job = JOB_ID.test(id) ? await jobs.get(id) : null;
+    if (!job || (tenant !== null && job.tenant !== tenant)) throw new NotFoundError(`no ingestion job ${id}`);
+    return job;
+  }
+  if (id !== undefined || http.method !== 'POST') throw new NotFoundError(`no route ${http.method} ${http.path}`);
+  const body = http.body().byteLength === 0 ? {} : parseJson(http.body());
+  const job = newJob(jobRequest(body, config.tenancy, (stated) => tenantScope({ ...caller, stated }, config.tenancy)));
+  const start = await jobs.start(job);
+  if (!start.started) {
+    const { id: jobId } = start.running;
+    return HttpAnswer.json(409, { error: `an ingestion job is running for this tenant: ${jobId}`, jobId });
+  }
+  try {
+    await launcher.launch({
+      ingestionJob: { id: job.id, offset: 0 },
+    });
+  } catch (error) {
+    logger.error('ingestion job not started', { id: job.id, error: error as Error });
+    await jobs.finish({ ...job, status: 'FAILED', reason: 'the ingest function could not be started' });
+    throw new UnavailableError('the ingestion job could not be started; retry');
+  }
+  return HttpAnswer.json(202, job);
+}
+
 function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
@@ -160,6 +195,8 @@ function parseJson(body: Buffer): unknown {
  */
 async function documents({ http }: Request): Promise<unknown> {
   if (!http) throw new NotFoundError('the documents API is served over HTTP');
+  const job = JOB_ROUTE.exec(http.path);
+  if (job) return ingestionJobs(job[1], http, { jwtClaims: http.jwtClaims });
   const match = ROUTE.exec(http.path);
   if (!match) throw new NotFoundError(`no route ${http.path}`);
   const caller: Caller = { jwtClaims: http.jwtClaims };

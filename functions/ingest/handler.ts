@@ -17,6 +17,9 @@ import {
 } from '../../shared/adapters/s3/s3Event.js';
 import { createServices, ingestDeps } from '../../shared/wiring/services.js';
 import { observability } from '../observability.js';
+import { isJobInvocation } from '../../shared/adapters/lambda/jobLauncher.js';
+import { runIngestionJob } from './job.js';
+import { markGivenUp } from '../../shared/pipeline/ingest/statuses.js';
 import { describeZodError } from '../../shared/api/requests.js';
 import type { IngestOutcome, SyncResult } from '../../shared/pipeline/ingest/batchCommit.js';
 
@@ -151,6 +154,7 @@ async function ingestQueueBatch(event: SQSEvent, context: Context): Promise<SQSB
   }
   const refs = [...messages.values()].flatMap((m) => (m instanceof Error ? [] : m));
   const results = await syncBatch(refs, context);
+  await markDeadLetters(event, messages, results);
   return processPartialResponse(
     event,
     async (record: SQSRecord) => {
@@ -166,6 +170,34 @@ async function ingestQueueBatch(event: SQSEvent, context: Context): Promise<SQSB
     new BatchProcessor(EventType.SQS),
     { context, processInParallel: false },
   );
+}
+
+/**
+ * A message on its last receive whose documents failed goes to the dead-letter queue when this batch returns:
+ * its documents turn `failed` with the last error, so the documents API shows what the queue holds.
+ */
+async function markDeadLetters(
+  event: SQSEvent,
+  messages: Map<string, DocumentRef[] | Error>,
+  results: Map<string, SyncResult>,
+): Promise<void> {
+  const given: { source: string; error: unknown }[] = [];
+  for (const record of event.Records) {
+    const documents = messages.get(record.messageId);
+    if (documents instanceof Error || !documents) continue;
+    if (Number(record.attributes.ApproximateReceiveCount) < config.ingest.maxReceives) continue;
+    for (const ref of documents) {
+      const result = results.get(refKey(ref));
+      if (result?.action === 'failed') given.push({ source: result.source, error: result.error });
+    }
+  }
+  if (given.length === 0) return;
+  logger.error('documents dead-lettered', { sources: given.map((g) => g.source), attempts: config.ingest.maxReceives });
+  try {
+    await markGivenUp(await services.statuses(), given, config.ingest.maxReceives, new Date().toISOString());
+  } catch (error) {
+    logger.error('dead-lettered documents not marked failed', { error: error as Error });
+  }
 }
 
 /** A direct S3 notification (S3 → Lambda, or a replayed event): any failed document fails the invocation. */
@@ -187,8 +219,9 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
 async function ingestHandler(
   event: unknown,
   context: Context,
-): Promise<SQSBatchResponse | { outcomes: IngestOutcome[] }> {
+): Promise<SQSBatchResponse | { outcomes: IngestOutcome[] } | { job: string; status: string }> {
   logger.appendKeys({ correlation_id: context.awsRequestId });
+  if (isJobInvocation(event)) return runIngestionJob(event, context, { services, config, logger, s3 });
   return isSqsEvent(event) ? ingestQueueBatch(event, context) : ingestNotification(event, context);
 }
 

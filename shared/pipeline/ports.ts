@@ -1,4 +1,5 @@
 import type { DocumentRules } from './ingest/document.js';
+import type { DocumentStatus, IngestionJob, StatusQuery } from './ingest/records.js';
 import type { Attributes, AttributeType } from './metadata.js';
 
 /**
@@ -235,40 +236,6 @@ export interface ExtractedText {
  */
 export type TextExtractor = (name: string, bytes: Uint8Array, rules: DocumentRules) => Promise<ExtractedText>;
 
-/** Where a document stands (Bedrock's document statuses, in this pipeline's terms). */
-export type DocumentState = 'pending' | 'indexed' | 'failed' | 'deleting' | 'deleted';
-
-/**
- * One document's status, kept beside its chunks. `chunks` is what the index holds for it now: a `failed`
- * re-upload whose old version still answers queries says so with `chunks > 0` and its reason.
- */
-export interface DocumentStatus {
-  source: string;
-  status: DocumentState;
-  /** Why it failed, or why its last attempt did while it stays `pending` (it is retried); null otherwise. */
-  reason: string | null;
-  chunks: number;
-  bytes: number | null;
-  contentHash: string | null;
-  contentType: string | null;
-  tenant: string | null;
-  metadata: Attributes;
-  /** The S3 ETag (and the sidecar's) of the state it reflects; null before it was read. */
-  version: string | null;
-  /** ISO time of the last change. */
-  updatedAt: string;
-}
-
-export interface StatusQuery {
-  /** Only this tenant's documents; null: every document (no tenant scope). */
-  tenant: string | null;
-  status?: DocumentState;
-  prefix?: string;
-  limit: number;
-  /** Only sources after this one (the previous page's last). */
-  after?: string;
-}
-
 /** The documents' statuses: written by ingestion, read by the documents API. */
 export interface StatusStore {
   /**
@@ -285,4 +252,15 @@ export interface StatusStore {
   get(source: string): Promise<DocumentStatus | null>;
   /** A page in source order, and the source to continue after (null: the last page). */
   list(query: StatusQuery): Promise<{ documents: DocumentStatus[]; next: string | null }>;
+}
+
+/** Ingestion jobs' records: one job at a time per tenant, a lock S3's conditional write keeps. */
+export interface JobStore {
+  /** Records a new job and takes its tenant's lock; answers the job that holds it instead, if one runs. */
+  start(job: IngestionJob): Promise<{ started: true } | { started: false; running: IngestionJob }>;
+  get(id: string): Promise<IngestionJob | null>;
+  /** Writes the job's progress (its record also says it is alive). */
+  save(job: IngestionJob): Promise<void>;
+  /** Writes the job's last state and releases its tenant's lock. */
+  finish(job: IngestionJob): Promise<void>;
 }

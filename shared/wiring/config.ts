@@ -36,6 +36,8 @@ export interface Config {
     maxExtractedChars: number;
     extensions: string[];
     pdf: PdfIsolation;
+    /** Receives before a message is dead-lettered: the last one's failure leaves its documents failed. */
+    maxReceives: number;
   };
   rerank: {
     backend: 'local' | 'sagemaker' | 'none';
@@ -62,7 +64,8 @@ export interface Config {
     } | null;
   };
   query: { k: number; topN: number };
-  documents: { bucket: string };
+  /** The documents API: its bucket, and the ingest function that runs its jobs (null: no jobs). */
+  documents: { bucket: string; ingestFunction: { name: string; endpoint?: string } | null };
   tenancy: TenancySettings;
   retrieval: { mode: RetrievalMode; rrfK: number };
   /** API keys (the authorizer): where their hashes are and how long they are kept. */
@@ -99,6 +102,7 @@ function toConfig(env: Env): Config {
       maxExtractedChars: env.MAX_EXTRACTED_CHARS,
       pdf: { memoryMb: env.PDF_MEMORY_MB, timeoutMs: env.PDF_TIMEOUT_S * 1000 },
       extensions: env.DOCUMENT_EXTENSIONS,
+      maxReceives: env.INGEST_MAX_RECEIVES,
     },
     rerank: {
       backend: env.RERANK_BACKEND,
@@ -126,7 +130,12 @@ function toConfig(env: Env): Config {
           : null,
     },
     query: { k: env.RETRIEVE_K, topN: env.TOP_N },
-    documents: { bucket: env.DOCUMENTS_BUCKET },
+    documents: {
+      bucket: env.DOCUMENTS_BUCKET,
+      ingestFunction: env.INGEST_FUNCTION_NAME
+        ? { name: env.INGEST_FUNCTION_NAME, endpoint: env.INGEST_FUNCTION_ENDPOINT }
+        : null,
+    },
     tenancy: {
       documentsPrefix: env.DOCUMENTS_PREFIX,
       attribute: env.TENANT_ATTRIBUTE || null,

@@ -113,6 +113,15 @@ export const envSchema = z.object({
 
   /** The documents bucket and the key prefix of its documents (documentsPrefix): tenants are its next segment. */
   DOCUMENTS_BUCKET: z.string().min(3).max(63).default('documents'),
+  /** The ingest function, which runs ingestion jobs (POST /ingestion-jobs); unset: jobs are not offered. */
+  INGEST_FUNCTION_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,170}$/, 'a Lambda function name or ARN')
+    .optional(),
+  /** Lambda Invoke API endpoint override for INGEST_FUNCTION_NAME (the local stack's functions); unset on AWS. */
+  INGEST_FUNCTION_ENDPOINT: z.string().url().optional(),
+  /** Receives of an ingest message before its queue dead-letters it (serverless.yml's ingestMaxReceiveCount). */
+  INGEST_MAX_RECEIVES: int(1, 1000).default(3),
   DOCUMENTS_PREFIX: z.string().max(512).default('docs/'),
   /** Where a document's tenant comes from: empty, the first path segment under DOCUMENTS_PREFIX; else this attribute. */
   TENANT_ATTRIBUTE: z

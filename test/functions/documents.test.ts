@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import {
   type HttpResult,
   SAMPLE_DOCUMENT,
   eventFixture,
-  importWithEnv,
+  importHandlers,
+  localS3Client,
   objectChanger,
   lambdaContext,
   localS3Env,
@@ -31,18 +32,8 @@ beforeAll(async () => {
   s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
   s3.onEvent((e) => events.push(e));
   const env = localS3Env(s3, { DOCUMENTS_BUCKET: 'documents', POWERTOOLS_LOG_LEVEL: 'CRITICAL' });
-  [ingestHandler, documentsHandler] = await importWithEnv(env, () =>
-    Promise.all([
-      import('../../functions/ingest/handler.js').then((m) => m.handler as unknown as Handler),
-      import('../../functions/documents/handler.js').then((m) => m.handler as unknown as Handler),
-    ]),
-  );
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: s3.credentials,
-  });
+  [ingestHandler, documentsHandler] = (await importHandlers(env, ['ingest', 'documents'])) as [Handler, Handler];
+  client = await localS3Client(s3);
   store = await openLocalS3Table(s3.endpoint);
 });
 

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import { readFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
@@ -13,6 +13,7 @@ import {
   importWithEnv,
   objectChanger,
   lambdaContext,
+  localS3Client,
   localS3Env,
   openLocalS3Table,
 } from '../helpers.js';
@@ -38,12 +39,7 @@ beforeAll(async () => {
     env,
     async () => (await import('../../functions/ingest/handler.js')).handler as unknown as Handler,
   );
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: s3.credentials,
-  });
+  client = await localS3Client(s3);
   // A reader of the same table, as the query function would open it.
   const { TransformersEmbedder } = await import('../../shared/adapters/transformers/embedder.js');
   const embedder = await TransformersEmbedder.create({ model: 'tiny-embed' });

@@ -263,11 +263,20 @@ describe('serverless package (offline)', () => {
     const allowed = (action: string) =>
       documents.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(allowed('s3:GetObject').join()).toContain('vectors/lancedb/*');
-    expect(allowed('s3:DeleteObject')).toEqual([expect.stringContaining('documents/docs/*')]);
-    // In the vectors bucket it writes only the status tables, never the chunks.
+    expect(allowed('s3:DeleteObject').sort()).toEqual([
+      expect.stringContaining('documents/docs/*'),
+      expect.stringContaining('vectors/ingestion-jobs/*'),
+    ]);
+    // In the vectors bucket it writes only the status tables and the jobs' records, never the chunks.
     expect(allowed('s3:PutObject').sort()).toEqual([
       expect.stringContaining('documents/docs/*'),
+      expect.stringContaining('vectors/ingestion-jobs/*'),
       expect.stringContaining('vectors/lancedb/*_documents.lance/*'),
+    ]);
+    // It starts the ingest function (jobs), and no other.
+    const invoke = documents.filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    expect(invoke.map((s) => JSON.stringify(s.Resource))).toEqual([
+      expect.stringMatching(/:function:rerank-pipeline-dev-ingest'?"\}$/),
     ]);
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
     expect(routes).toEqual(
@@ -277,6 +286,8 @@ describe('serverless package (offline)', () => {
         'PUT /documents/{key+}',
         'DELETE /documents/{key+}',
         'POST /documents/{key+}',
+        'POST /ingestion-jobs',
+        'GET /ingestion-jobs/{id}',
       ]),
     );
   });
@@ -360,9 +371,11 @@ describe('serverless package (offline)', () => {
     expect(layerIds('MaintainLambdaFunction')).toEqual(['LancedbLambdaLayer']);
     expect(layerIds('QueryLambdaFunction')).toEqual(['LancedbLambdaLayer', 'ModelsLambdaLayer', 'OnnxLambdaLayer']);
     expect(statementsOf('ScoreRole').flatMap(actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-    const invokers = roles().filter((role) =>
-      statementsOf(role).some((s) => actions(s).includes('lambda:InvokeFunction')),
-    );
+    const invokesScore = (role: string) =>
+      statementsOf(role).some(
+        (s) => actions(s).includes('lambda:InvokeFunction') && JSON.stringify(s.Resource).includes('-score'),
+      );
+    const invokers = roles().filter(invokesScore);
     expect(invokers.sort()).toEqual(['QueryRole', 'RerankRole']);
     for (const role of invokers) {
       const invoke = statementsOf(role).filter((s) => actions(s).includes('lambda:InvokeFunction'));

@@ -14,7 +14,6 @@ import type {
   ChunkWriter,
   DocumentContent,
   DocumentReader,
-  DocumentStatus,
   Embedder,
   StatusStore,
   StoredVersion,
@@ -25,6 +24,7 @@ import { chunkText, type SplitOptions } from './splitter.js';
 import { BatchCommit, type IngestFailure, type IngestOutcome, type Prepared, type SyncResult } from './batchCommit.js';
 import { DEFAULT_TENANCY, type TenancySettings, tenantOf } from '../tenants.js';
 import { contentTypeOf, type DocumentFacts, recordStatuses } from './statuses.js';
+import type { DocumentStatus } from './records.js';
 
 export type { DocumentReader } from '../ports.js';
 

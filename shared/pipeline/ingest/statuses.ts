@@ -2,7 +2,8 @@ import path from 'node:path';
 import { AppError } from '../errors.js';
 import type { Attributes } from '../metadata.js';
 import type { Log } from '../log.js';
-import type { ChunkWriter, DocumentStatus, StatusStore, StoredVersion } from '../ports.js';
+import type { ChunkWriter, StatusStore, StoredVersion } from '../ports.js';
+import type { DocumentStatus } from './records.js';
 import { DEFAULT_TENANCY, type TenancySettings, tenantOf } from '../tenants.js';
 import type { SyncResult } from './batchCommit.js';
 
@@ -126,4 +127,24 @@ export async function recordStatuses(
     deps.log.error('document statuses not recorded; the batch is retried', { error: error as Error });
     return results.map((r) => (r.action === 'failed' ? r : { source: r.source, action: 'failed', error }));
   }
+}
+
+/**
+ * Documents whose ingest message failed its last receive (it is in the dead-letter queue now): `failed`, with the
+ * last error, and their chunks as they are (an older version may still answer; `chunks` says so).
+ */
+export async function markGivenUp(
+  statuses: StatusStore,
+  given: { source: string; error: unknown }[],
+  attempts: number,
+  at: string,
+): Promise<void> {
+  const marked: DocumentStatus[] = [];
+  for (const { source, error } of given) {
+    const current = await statuses.get(source);
+    if (!current) continue;
+    const reason = `gave up after ${attempts} attempts (the message is in the dead-letter queue): ${reasonOf(error)}`;
+    marked.push({ ...current, status: 'failed', reason, updatedAt: at });
+  }
+  await statuses.record(marked);
 }
