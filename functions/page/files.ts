@@ -4,6 +4,7 @@ import api from 'page-static/api.js' with { type: 'text' };
 import app from 'page-static/app.js' with { type: 'text' };
 import html from 'page-static/index.html' with { type: 'text' };
 import render from 'page-static/render.js' with { type: 'text' };
+import documents from 'page-static/documents.js' with { type: 'text' };
 import css from 'page-static/style.css' with { type: 'text' };
 import type { PagePath } from './paths.js';
 
@@ -13,4 +14,5 @@ export const PAGE_BODIES: Record<PagePath, string> = {
   '/page/app.js': app,
   '/page/api.js': api,
   '/page/render.js': render,
+  '/page/documents.js': documents,
 };

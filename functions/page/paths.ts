@@ -9,6 +9,7 @@ export const PAGE_FILES = {
   '/page/app.js': 'text/javascript; charset=utf-8',
   '/page/api.js': 'text/javascript; charset=utf-8',
   '/page/render.js': 'text/javascript; charset=utf-8',
+  '/page/documents.js': 'text/javascript; charset=utf-8',
 } as const;
 
 export type PagePath = keyof typeof PAGE_FILES;

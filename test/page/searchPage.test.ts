@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -183,7 +184,7 @@ describe('search page (headless Chromium, local stack with API keys)', () => {
     await page.close();
   });
 
-  it('uploads the sample with the key and says when it is searchable', async () => {
+  it('uploads the sample with PUT /documents, says when it is indexed, and lists it with its chunk count', async () => {
     const page = await browser.newPage();
     await page.goto(base);
     await page.fill('#key', KEY);
@@ -200,10 +201,65 @@ describe('search page (headless Chromium, local stack with API keys)', () => {
       timeout: 90_000,
     });
     expect(await page.textContent('#upload-status')).toMatch(
-      /^docs\/state_of_the_union\.txt is searchable \(indexed in \d+\.\d s\)\.$/,
+      /^docs\/state_of_the_union\.txt is indexed \(in \d+\.\d s\)\.$/,
     );
+    // The Documents view lists it with its badge and its chunk count (LangChain's split of the sample).
+    const chunks = (
+      await new RecursiveCharacterTextSplitter({ chunkSize: 500, chunkOverlap: 100 }).splitText(
+        readFileSync(SAMPLE_DOCUMENT, 'utf8'),
+      )
+    ).length;
+    const sampleRow = page.locator('#documents-body tr[data-source="docs/state_of_the_union.txt"]');
+    await sampleRow.locator('.badge', { hasText: 'indexed' }).waitFor();
+    expect(await sampleRow.locator('td').allTextContents()).toEqual([
+      'docs/state_of_the_union.txt',
+      'indexed',
+      String(chunks),
+      '39 KB',
+      '',
+      'Delete',
+    ]);
     await page.close();
   }, 120_000);
+
+  it('shows a failed document with its reason, filters by status, and deletes a document', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'page-docs-'));
+    const broken = path.join(dir, 'broken.pdf');
+    writeFileSync(broken, '%PDF-1.7 cut short');
+    const note = path.join(dir, 'short-note.txt');
+    writeFileSync(note, 'A short note that will be deleted.');
+    const page = await pageWithKey();
+    await page.goto(base);
+    for (const file of [broken, note]) {
+      await page.setInputFiles('#file', file);
+      await page.click('#upload-submit');
+      await page.waitForSelector('#upload-status:is([data-state="searchable"], [data-state="error"])', {
+        timeout: 90_000,
+      });
+    }
+    expect(await page.textContent('#upload-status')).toMatch(/^docs\/short-note\.txt is indexed/);
+    const brokenRow = page.locator('#documents-body tr[data-source="docs/broken.pdf"]');
+    await brokenRow.locator('.badge', { hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    expect(await brokenRow.locator('.doc-reason').textContent()).toMatch(/PDF/i);
+    expect(await brokenRow.locator('td').nth(2).textContent()).toBe('0');
+
+    await page.selectOption('#documents-filter', 'failed');
+    await page.locator('#documents-body tr').first().waitFor();
+    await page.locator('#documents-body tr[data-source="docs/short-note.txt"]').waitFor({ state: 'detached' });
+    expect(
+      await page.locator('#documents-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-source'))),
+    ).toEqual(['docs/broken.pdf']);
+
+    await page.selectOption('#documents-filter', '');
+    const noteRow = page.locator('#documents-body tr[data-source="docs/short-note.txt"]');
+    await noteRow.getByRole('button', { name: 'Delete docs/short-note.txt' }).click();
+    // Deleting, then gone from the list once the removal's ingest ran; the API agrees.
+    await noteRow.waitFor({ state: 'detached', timeout: 60_000 });
+    const res = await fetch(`${base}documents/docs/short-note.txt`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(((await res.json()) as { status: string }).status).toBe('deleted');
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 150_000);
 
   it('shows the first stage and the reranked top-n side by side, with movements and timings', async () => {
     const page = await pageWithKey();

@@ -49,36 +49,51 @@ export function uploadLimits(key) {
   return call('local/uploads', { headers: headers(key) });
 }
 
-/** Puts a file into the documents bucket through the local stack. */
-export function upload(file, key) {
-  return call(`local/uploads/${encodeURIComponent(file.name)}`, {
+/** `documents/<key>` with each segment of the key encoded. */
+const documentPath = (source) => `documents/${source.split('/').map(encodeURIComponent).join('/')}`;
+
+/** Direct ingestion (PUT /documents/{key}): 202 with the document pending. */
+export function upload(file, key, prefix = 'docs/') {
+  return call(documentPath(`${prefix}${file.name}`), {
     method: 'PUT',
-    headers: headers(key, { 'content-type': file.type || 'text/plain' }),
+    headers: headers(key, { 'content-type': file.type || 'application/octet-stream' }),
     body: file,
   });
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A page of GET /documents (`status`, `cursor` optional). */
+export function listDocuments({ status, cursor, limit = 50 }, key) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (status) params.set('status', status);
+  if (cursor) params.set('cursor', cursor);
+  return call(`documents?${params}`, { headers: headers(key) });
+}
 
-/**
- * Asks for one chunk of `source` until one comes back (ingestion done): resolves with the seconds waited, or
- * rejects with the message of an answer that will not change by waiting (400, 401, …) or on timeout.
- */
-export async function waitUntilSearchable(source, key, { timeoutMs = 180_000, intervalMs = 1000 } = {}) {
+export function getDocument(source, key) {
+  return call(documentPath(source), { headers: headers(key) });
+}
+
+export function deleteDocument(source, key) {
+  return call(documentPath(source), { method: 'DELETE', headers: headers(key) });
+}
+
+/** Polls a document's status until it is indexed (the seconds it took) or failed (its reason, thrown). */
+export async function waitUntilIndexed(source, key, { timeoutMs = 180_000, intervalMs = 1000 } = {}) {
   const start = performance.now();
-  const body = { query: 'what is this document about?', filter: { source }, k: 1, topN: 1, mode: 'vector' };
   for (;;) {
-    const answer = await query(body, key);
-    if (answer.status === 200 && answer.data?.results?.length > 0) return (performance.now() - start) / 1000;
-    if (answer.status !== 200 && answer.status !== 503 && answer.status !== 0) throw new Error(errorMessage(answer));
-    if (performance.now() - start > timeoutMs) {
-      throw new Error(
-        `${source} is not searchable after ${Math.round(timeoutMs / 1000)} s; the stack's output says why ingestion failed`,
-      );
-    }
+    const answer = await getDocument(source, key);
+    if (answer.status === 200 && answer.data.status === 'indexed') return (performance.now() - start) / 1000;
+    if (answer.status === 200 && answer.data.status === 'failed')
+      throw new Error(`${source} failed: ${answer.data.reason}`);
+    if (answer.status !== 200 && answer.status !== 404 && answer.status !== 503 && answer.status !== 0)
+      throw new Error(errorMessage(answer));
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`${source} is not indexed after ${Math.round(timeoutMs / 1000)} s; its status says why`);
     await sleep(intervalMs);
   }
 }
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- metadata filter ---------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 // API's filter expression, api.filterOf), with its own message beside the field.
 import * as api from './api.js';
 import { renderColumns, renderTimings } from './render.js';
+import { documentsView } from './documents.js';
 
 const $ = (id) => document.getElementById(id);
 const fields = {
@@ -198,9 +199,23 @@ keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? '';
 keyInput.addEventListener('change', () => {
   sessionStorage.setItem(KEY_STORAGE, key());
   probeUploads();
+  documents.refresh();
 });
 
-// --- uploads (local stack) ---------------------------------------------------------------------------------
+// --- documents and uploads --------------------------------------------------------------------------------
+
+const documents = documentsView(
+  {
+    section: $('documents-section'),
+    body: $('documents-body'),
+    status: $('documents-status'),
+    filter: $('documents-filter'),
+    more: $('documents-more'),
+    note: $('documents-note'),
+  },
+  key,
+);
+$('documents-refresh').addEventListener('click', () => documents.refresh());
 
 const formatBytes = (n) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 
@@ -210,7 +225,7 @@ function uploadStatus(text, state) {
   status.dataset.state = state;
 }
 
-/** Shows the upload box where the stack takes uploads (a deployed API answers 404). */
+/** The local stack tells its upload limits (a deployed API answers 404: the API's own errors tell them). */
 async function probeUploads() {
   const answer = await api.uploadLimits(key());
   const limits = $('upload-limits');
@@ -221,7 +236,6 @@ async function probeUploads() {
   } else if (answer.status === 401 || answer.status === 403) {
     limits.textContent = '(enter the API key first)';
   }
-  $('upload-section').hidden = ![200, 401, 403].includes(answer.status);
 }
 
 $('upload').addEventListener('submit', async (event) => {
@@ -237,14 +251,16 @@ $('upload').addEventListener('submit', async (event) => {
   uploadStatus(`Uploading ${file.name}…`, 'loading');
   try {
     const answer = await api.upload(file, key());
-    if (answer.status !== 200) {
+    if (answer.status !== 202) {
       uploadStatus(`Upload refused: ${api.errorMessage(answer)}`, 'error');
       return;
     }
     const { source, bytes } = answer.data;
     uploadStatus(`Uploaded ${source} (${formatBytes(bytes)}); indexing…`, 'indexing');
-    const seconds = await api.waitUntilSearchable(source, key());
-    uploadStatus(`${source} is searchable (indexed in ${seconds.toFixed(1)} s).`, 'searchable');
+    documents.refresh();
+    const seconds = await api.waitUntilIndexed(source, key());
+    uploadStatus(`${source} is indexed (in ${seconds.toFixed(1)} s).`, 'searchable');
+    documents.refresh();
   } catch (error) {
     uploadStatus(error.message, 'error');
   } finally {
@@ -253,4 +269,5 @@ $('upload').addEventListener('submit', async (event) => {
 });
 
 probeUploads();
+documents.refresh();
 if (!searchFromUrl()) fields.q.focus();
