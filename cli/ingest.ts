@@ -1,10 +1,13 @@
 /**
  * npm run ingest -- <file or dir>... [--db <uri>] [--batch 64]
  * npm run ingest -- --reconcile s3://<bucket>/<prefix> [--db <uri>]
+ * npm run ingest -- --redrive [--prefix docs/acme/] [--db <uri>]
  * Ingests local documents (.txt, .md, .pdf, .html, .docx) through the same pipeline as the ingest Lambda, a batch per
  * commit, compacting as it goes and once at the end; or, with --reconcile, brings the index in line with a
  * bucket (after lost or failed events): every object under the prefix is synced (unchanged ones are no-ops)
- * and indexed sources whose object is gone are deleted. A rerun resumes: unchanged files are skipped by hash.
+ * and indexed sources whose object is gone are deleted; or, with --redrive, syncs again every document whose status
+ * is failed (after the cause is fixed: a dead-lettered message, a limit raised) from DOCUMENTS_BUCKET. A rerun
+ * resumes: unchanged files are skipped by hash.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { readdir, stat } from 'node:fs/promises';
@@ -35,13 +38,15 @@ runCommand(
       db: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       reconcile: { type: 'string' },
+      redrive: { type: 'boolean', default: false },
+      prefix: { type: 'string' },
       batch: { type: 'string', default: '64' },
     },
   },
   async ({ values, positionals }) => {
-    if (positionals.length === 0 && values.reconcile === undefined) {
+    if (positionals.length === 0 && values.reconcile === undefined && !values.redrive) {
       throw new Error(
-        'usage: npm run ingest -- <file or dir>... [--db <uri>] [--batch 64] | --reconcile s3://<bucket>/<prefix>',
+        'usage: npm run ingest -- <file or dir>... [--db <uri>] [--batch 64] | --reconcile s3://<bucket>/<prefix> | --redrive [--prefix p]',
       );
     }
     const batchSize = Number(values.batch);
@@ -56,7 +61,13 @@ runCommand(
 
     let names: string[];
     let reader: DocumentReader;
-    if (values.reconcile !== undefined) {
+    if (values.redrive) {
+      const prefix = values.prefix ?? config.tenancy.documentsPrefix;
+      const failed = await (await services.statuses()).list({ tenant: null, status: 'failed', prefix, limit: 1e9 });
+      names = failed.documents.map((d) => d.source);
+      const client = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
+      reader = new S3DocumentReader(client, config.documents.bucket);
+    } else if (values.reconcile !== undefined) {
       const { bucket, prefix } = parseS3Uri(values.reconcile);
       const client = createS3Client({ region: config.store.region, endpoint: config.store.s3Endpoint });
       names = reconcilePlan(await listKeys(client, bucket, prefix), await deps.store.listSources(), prefix);

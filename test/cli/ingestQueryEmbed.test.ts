@@ -1,11 +1,20 @@
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalS3 } from '../../local/s3Server.js';
-import { SAMPLE_DOCUMENT, fixtureEnv, maxAbsDiff, readReference, type EmbeddingReference } from '../helpers.js';
+import {
+  SAMPLE_DOCUMENT,
+  fixtureEnv,
+  localS3Client,
+  localS3Env,
+  maxAbsDiff,
+  readReference,
+  type EmbeddingReference,
+} from '../helpers.js';
+import { makePdf } from '../documents.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -122,6 +131,51 @@ describe('npm run ingest -- --reconcile', () => {
       expect(second.stdout).toMatch(
         /3 document\(s\) in [\d.]+ s: 1 indexed \(1 chunks\), 1 unchanged, 1 deleted, 0 skipped, 0 failed .*\(2 chunks in total\)/,
       );
+    } finally {
+      client.destroy();
+      await s3.close();
+    }
+  });
+
+  it('lists failed documents with their reasons, redrives them once fixed, shows one with its chunks and deletes one', async () => {
+    const s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
+    const client = await localS3Client(s3);
+    const env = localS3Env(s3);
+    const put = (key: string, body: string | Buffer) =>
+      client.send(new PutObjectCommand({ Bucket: 'documents', Key: key, Body: body }));
+    try {
+      await put('docs/good.txt', 'A good document.');
+      await put('docs/broken.pdf', '%PDF-1.7 cut short');
+      const first = await cliAsync('ingest', ['--reconcile', 's3://documents/docs/'], env);
+      expect(first.stdout).toMatch(/1 indexed \(1 chunks\), 0 unchanged, 0 deleted, 1 skipped/);
+      const failed = await cliAsync('documents', ['list', '--status', 'failed'], env);
+      expect(failed.status).toBe(0);
+      expect(failed.stdout).toMatch(/^failed\s+0 chunks {2}docs\/broken\.pdf {2}\(.*PDF.*\)\n$/i);
+
+      await put('docs/broken.pdf', makePdf([['Mended at last.']]));
+      const redrive = await cliAsync('ingest', ['--redrive'], env);
+      expect(redrive.status).toBe(0);
+      expect(redrive.stdout).toMatch(/^1 document\(s\) in [\d.]+ s: 1 indexed \(1 chunks\), 0 unchanged/);
+      const all = await cliAsync('documents', ['list', '--json'], env);
+      expect((JSON.parse(all.stdout) as { source: string; status: string }[]).map((d) => [d.source, d.status])).toEqual(
+        [
+          ['docs/broken.pdf', 'indexed'],
+          ['docs/good.txt', 'indexed'],
+        ],
+      );
+      const show = await cliAsync('documents', ['show', 'docs/broken.pdf', '--chunks'], env);
+      expect(show.stdout).toContain('status       "indexed"');
+      expect(show.stdout).toContain('[chunk 0]\nMended at last.');
+
+      const removed = await cliAsync('documents', ['delete', 'docs/good.txt'], env);
+      expect(removed.stdout).toBe(
+        'deleting docs/good.txt: removed from s3://documents; its event removes the chunks\n',
+      );
+      await expect(client.send(new HeadObjectCommand({ Bucket: 'documents', Key: 'docs/good.txt' }))).rejects.toThrow();
+      const unknown = await cliAsync('documents', ['show', 'docs/none.txt'], env);
+      expect([unknown.status, unknown.stderr]).toEqual([1, 'error: no document docs/none.txt\n']);
+      const bad = await cliAsync('documents', ['show', 'docs/../etc.txt'], env);
+      expect(bad.stderr).toBe('error: document key holds a "." or ".." segment\n');
     } finally {
       client.destroy();
       await s3.close();

@@ -76,7 +76,7 @@ export function statusesOf(results: SyncResult[], inputs: StatusInputs): Documen
       case 'unchanged':
         return { ...base, status: 'indexed', chunks: before?.chunks ?? base.chunks };
       case 'deleted':
-        return { ...base, status: 'deleted', chunks: 0, bytes: null, contentHash: null, version: null };
+        return { ...base, status: 'deleted', chunks: 0, bytes: null, contentHash: null, metadata: {}, version: null };
       case 'skipped':
         return { ...base, status: 'failed', reason: result.reason };
       case 'failed':
