@@ -7,6 +7,7 @@ import {
   TeiRerankResponseItemSchema,
 } from './rerankApi.js';
 import { QueryErrorSchema, QueryRequestSchema, QueryResponseSchema } from './queryApi.js';
+import { registerDocumentsPaths } from './documentsOpenapi.js';
 
 /** The request examples of the published contract; a test sends each to the running local stack. */
 export const OPENAPI_EXAMPLES = {
@@ -40,7 +41,8 @@ const json = (schema: z.ZodTypeAny, example?: unknown) => ({
 });
 
 /**
- * The OpenAPI 3.1 document of the public HTTP API (`POST /query`, `POST /v2/rerank`, `POST /rerank`), generated
+ * The OpenAPI 3.1 document of the public HTTP API (`POST /query`, `POST /v2/rerank`, `POST /rerank`, the
+ * documents API), generated
  * from the zod schemas the handlers validate with, so it cannot drift from them.
  */
 export function openApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocument']> {
@@ -107,13 +109,15 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocum
       503: { description: 'The cross-encoder is unavailable; retry (Retry-After)', ...json(teiError) },
     },
   });
+  registerDocumentsPaths(registry, security);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'rerank-pipeline',
       version: '1',
       description:
-        'Two-stage retrieval with cross-encoder reranking, and reranking as a service (Cohere v2 and TEI shapes).',
+        'Two-stage retrieval with cross-encoder reranking, reranking as a service (Cohere v2 and TEI shapes), and ' +
+        'a documents API (statuses, direct ingestion, deletes, ingestion jobs).',
     },
   });
 }

@@ -292,6 +292,21 @@ describe('serverless package (offline)', () => {
     );
   });
 
+  it('publishes every API route in the OpenAPI document (GET /openapi.json), with its method', async () => {
+    const { openApiDocument } = await import('../../shared/api/openapi.js');
+    const published = Object.entries(openApiDocument().paths ?? {}).flatMap(([route, item]) =>
+      Object.keys(item as object).map((method) => `${method.toUpperCase()} ${route}`),
+    );
+    // The page and the contract itself are not API routes; POST /documents/{key+} serves only .../upload-url.
+    const served = ofType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey as string)
+      .filter((key) => !['GET /', 'GET /page/{file}', 'GET /openapi.json'].includes(key))
+      .map((key) =>
+        key === 'POST /documents/{key+}' ? 'POST /documents/{key}/upload-url' : key.replace('{key+}', '{key}'),
+      );
+    expect(served.sort()).toEqual(published.sort());
+  });
+
   it('lets the API key authorizer read only its SSM parameter, decrypted only through SSM', () => {
     const statements = statementsOf('AuthorizerRole');
     expect(statements.flatMap(actions).sort()).toEqual([
