@@ -8,7 +8,7 @@
  */
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../shared/adapters/s3/s3Documents.js';
-import { checkDocumentKey, ListDocumentsSchema } from '../shared/api/documentsApi.js';
+import { checkDocumentKey, ListDocumentsSchema } from '../shared/api/documents/documentsApi.js';
 import { describeZodError } from '../shared/api/requests.js';
 import { syncDocuments } from '../shared/pipeline/ingest/ingest.js';
 import type { DocumentStatus } from '../shared/pipeline/ingest/records.js';

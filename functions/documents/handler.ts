@@ -3,14 +3,14 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import middy from '@middy/core';
 import { loadConfig } from '../../shared/wiring/config.js';
 import { BadRequestError, NotFoundError, UnavailableError } from '../../shared/pipeline/errors.js';
-import { JOB_ID, jobRequest } from '../../shared/api/ingestionJobsApi.js';
+import { JOB_ID, jobRequest } from '../../shared/api/documents/ingestionJobsApi.js';
 import { newJob } from '../../shared/pipeline/ingest/ingestionJobs.js';
 import { jobLauncher, openJobStore } from '../../shared/wiring/store.js';
 import { sidecarOf } from '../../shared/pipeline/metadata.js';
 import type { DocumentStatus } from '../../shared/pipeline/ingest/records.js';
 import { type Caller, tenantScope } from '../../shared/pipeline/tenants.js';
 import { createS3Client } from '../../shared/adapters/s3/s3Documents.js';
-import { cursorOf, keyOfPath, parseGetRequest, parseListRequest } from '../../shared/api/documentsApi.js';
+import { cursorOf, keyOfPath, parseGetRequest, parseListRequest } from '../../shared/api/documents/documentsApi.js';
 import { createServices, documentRules } from '../../shared/wiring/services.js';
 import {
   type CheckedUpload,
@@ -20,7 +20,7 @@ import {
   checkUpload,
   metadataOfHeader,
   parseUploadUrlRequest,
-} from '../../shared/api/documentUploads.js';
+} from '../../shared/api/documents/documentUploads.js';
 import { contentTypeOf } from '../../shared/pipeline/ingest/statuses.js';
 import { HttpAnswer, httpEdge, type Request } from '../edge.js';
 import { observability } from '../observability.js';

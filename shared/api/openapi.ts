@@ -7,7 +7,7 @@ import {
   TeiRerankResponseItemSchema,
 } from './rerankApi.js';
 import { QueryErrorSchema, QueryRequestSchema, QueryResponseSchema } from './queryApi.js';
-import { registerDocumentsPaths } from './documentsOpenapi.js';
+import { registerDocumentsPaths } from './documents/documentsOpenapi.js';
 
 /** The request examples of the published contract; a test sends each to the running local stack. */
 export const OPENAPI_EXAMPLES = {

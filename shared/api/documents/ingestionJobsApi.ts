@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { BadRequestError, ForbiddenError } from '../pipeline/errors.js';
-import type { TenancySettings } from '../pipeline/tenants.js';
-import { MAX_TENANT_CHARS } from '../pipeline/tenants.js';
+import { BadRequestError, ForbiddenError } from '../../pipeline/errors.js';
+import type { TenancySettings } from '../../pipeline/tenants.js';
+import { MAX_TENANT_CHARS } from '../../pipeline/tenants.js';
 import { MAX_KEY_BYTES } from './documentsApi.js';
-import { describeZodError } from './requests.js';
+import { describeZodError } from '../requests.js';
 
 /** `POST /ingestion-jobs`' body: what to sync (all of it by default) and whether only the failed documents. */
 export const StartJobSchema = z

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { checkDocumentHeader, type DocumentRules } from '../pipeline/ingest/document.js';
+import { checkDocumentHeader, type DocumentRules } from '../../pipeline/ingest/document.js';
 import {
   AppError,
   BadRequestError,
   ForbiddenError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
-} from '../pipeline/errors.js';
-import { type Attributes, isSidecar, parseSidecar } from '../pipeline/metadata.js';
-import { type TenancySettings, tenantOf } from '../pipeline/tenants.js';
-import { describeZodError } from './requests.js';
+} from '../../pipeline/errors.js';
+import { type Attributes, isSidecar, parseSidecar } from '../../pipeline/metadata.js';
+import { type TenancySettings, tenantOf } from '../../pipeline/tenants.js';
+import { describeZodError } from '../requests.js';
 
 /**
  * Largest body `PUT /documents/{key}` takes: a synchronous Lambda invoke carries 6 MB, and API Gateway sends a

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { BadRequestError } from '../pipeline/errors.js';
-import { MAX_TENANT_CHARS } from '../pipeline/tenants.js';
-import { describeZodError } from './requests.js';
+import { BadRequestError } from '../../pipeline/errors.js';
+import { MAX_TENANT_CHARS } from '../../pipeline/tenants.js';
+import { describeZodError } from '../requests.js';
 
 /** S3's longest key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
