@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --json] [--runs 11]
- *   [--only rerank,fanout,cost,query,ingest,cold,endpoint,rerank-api,growth,extraction,metadata]
+ *   [--only rerank,fanout,cost,query,ingest,cold,endpoint,rerank-api,growth,extraction,metadata,documents]
  *   [--docs 5000] [--beir <BEIR folder>]   (growth: documents to ingest, from the folder's corpus.jsonl; default
  *   ../shared/datasets/arguana when present, else generated documents)
  *   [--cost-docs 200]   (cost: documents ingested for the per-document figures, from the same BEIR folder)
@@ -28,6 +28,7 @@ import type { Prices } from './costModel.js';
 import { benchFanOut } from './fanout.js';
 import { benchGrowth, defaultBeir } from './growth.js';
 import { benchMetadata } from './metadata.js';
+import { benchDocuments } from './documents.js';
 import { benchRerankApi } from './rerankApi.js';
 import { type BenchRow, formatTiming, time, type Timing } from './stats.js';
 import { benchEndpointServer } from './endpoint.js';
@@ -279,6 +280,7 @@ const benches: [string, () => Promise<void>][] = [
   ['growth', benchGrowthRun],
   ['extraction', benchExtractionRun],
   ['metadata', benchMetadataRun],
+  ['documents', () => benchDocuments({ embedder: EMBED, sample, runs, row: (row) => rows.push(row) })],
 ];
 for (const [name, fn] of benches) {
   if (!enabled(name)) continue;

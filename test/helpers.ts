@@ -1,4 +1,3 @@
-import { vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +69,7 @@ export function objectChanger(
     metadata?: Record<string, string>,
   ): Promise<import('../local/s3Server.js').S3EventNotification> => {
     const { DeleteObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const { vi } = await import('vitest');
     const before = events.length;
     if (body === null) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     else await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }));
@@ -108,6 +108,8 @@ export function importHandlers(env: Record<string, string>, names: (keyof typeof
 
 /** Stubs the environment, then imports fresh copies of handlers that read their config at import. */
 export async function importWithEnv<T>(env: Record<string, string>, load: () => Promise<T>): Promise<T> {
+  // Imported here, not at the top: benchmarks import this file's neighbours outside vitest.
+  const { vi } = await import('vitest');
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
   return load();

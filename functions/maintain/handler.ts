@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/wiring/config.js';
-import { openStoreUpkeep } from '../../shared/wiring/store.js';
+import { openStatusUpkeep, openStoreUpkeep } from '../../shared/wiring/store.js';
 
 // Opens the table by the settings it records: no embedding model is loaded (nor shipped) for upkeep.
 const config = loadConfig();
@@ -16,6 +16,16 @@ export interface MaintenanceReport {
   fragmentsAfter: number;
   vectorIndexCreated: boolean;
   indexedColumns: string[];
+  /** The documents' status table: its fragments before and after compaction. */
+  statuses: { fragmentsBefore: number; fragmentsAfter: number } | null;
+}
+
+/** Compacts the status table beside the chunks (two fragments per ingest batch pile up as fast as the chunks'). */
+async function maintainStatuses(): Promise<MaintenanceReport['statuses']> {
+  const statuses = await openStatusUpkeep(config);
+  const fragmentsBefore = await statuses.fragments();
+  await statuses.optimize();
+  return { fragmentsBefore, fragmentsAfter: await statuses.fragments() };
 }
 
 /**
@@ -27,7 +37,8 @@ async function maintainHandler(_event: unknown, _context: Context): Promise<Main
   const store = await openStoreUpkeep(config);
   if (!store) {
     logger.info('no table yet; nothing to maintain');
-    return { table: false, fragmentsBefore: 0, fragmentsAfter: 0, vectorIndexCreated: false, indexedColumns: [] };
+    const empty = { fragmentsBefore: 0, fragmentsAfter: 0, vectorIndexCreated: false, indexedColumns: [] };
+    return { table: false, ...empty, statuses: null };
   }
   const fragmentsBefore = await store.fragments();
   await store.ensureIndexes();
@@ -39,6 +50,7 @@ async function maintainHandler(_event: unknown, _context: Context): Promise<Main
     fragmentsAfter: await store.fragments(),
     vectorIndexCreated,
     indexedColumns: await store.indexedColumns(),
+    statuses: await maintainStatuses(),
   };
   logger.info('table maintained', { ...report });
   return report;

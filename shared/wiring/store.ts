@@ -1,6 +1,7 @@
 import { LanceStore } from '../adapters/lancedb/lanceStore.js';
 import type { JobStore, StoreUpkeep } from '../pipeline/ports.js';
 import { S3JobStore } from '../adapters/s3/jobStore.js';
+import { LanceStatusStore } from '../adapters/lancedb/statusTable.js';
 import { LambdaJobLauncher } from '../adapters/lambda/jobLauncher.js';
 import { createS3Client, parseS3Uri } from '../adapters/s3/s3Documents.js';
 import type { Config } from './config.js';
@@ -16,6 +17,11 @@ export function storeOptionsFrom(config: Config): Omit<LanceStoreOptions, 'dimen
     storageOptions: lanceStorageOptions(config.store),
     readConsistencySeconds: config.store.readConsistencySeconds,
   };
+}
+
+/** The documents' status table as the maintenance function compacts it (created if there is none). */
+export function openStatusUpkeep(config: Config): Promise<LanceStatusStore> {
+  return LanceStatusStore.open(storeOptionsFrom(config));
 }
 
 /** The store as the maintenance function sees it, or null before the first ingest made the table. */

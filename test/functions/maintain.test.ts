@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { configureModelHub } from '../../shared/adapters/transformers/hub.js';
 import { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
+import { LanceStatusStore } from '../../shared/adapters/lancedb/statusTable.js';
 import { FIXTURE_MODELS, fixtureEnv, lambdaContext } from '../helpers.js';
 
 interface Report {
@@ -11,6 +12,7 @@ interface Report {
   fragmentsAfter: number;
   vectorIndexCreated: boolean;
   indexedColumns: string[];
+  statuses: { fragmentsBefore: number; fragmentsAfter: number } | null;
 }
 type Handler = (event: unknown, context: unknown) => Promise<Report>;
 
@@ -41,6 +43,11 @@ beforeAll(async () => {
     }));
     await store.replaceSource(`doc-${d}.txt`, `hash-${d}`, chunks);
   }
+  // 20 status writes, one commit each, as 20 ingest batches leave the documents' status table.
+  const statuses = await LanceStatusStore.open({ uri: dir, embeddingModel: 'tiny-embed', metric: 'cosine' });
+  for (let d = 0; d < 20; d++) {
+    await statuses.mark([{ source: `doc-${d}.txt`, tenant: null, contentType: 'text/plain' }], 'pending', `t${d}`);
+  }
   // The handler reads its config at import: stub the environment first, import a fresh copy after.
   const env = fixtureEnv({ VECTOR_DB_URI: dir, VECTOR_INDEX_MIN_ROWS: '256', POWERTOOLS_LOG_LEVEL: 'ERROR' });
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
@@ -61,6 +68,15 @@ describe('maintain handler', () => {
     expect(report.fragmentsAfter).toBeLessThan(report.fragmentsBefore);
     expect(report.vectorIndexCreated).toBe(true);
     expect(report.indexedColumns.sort()).toEqual(['chunk', 'source_id', 'text', 'vector']);
+  });
+
+  it("compacts the documents' status table and keeps every status", async () => {
+    expect(firstReport.statuses!.fragmentsBefore).toBeGreaterThanOrEqual(20);
+    expect(firstReport.statuses!.fragmentsAfter).toBe(1);
+    const statuses = await LanceStatusStore.open({ uri: dir, embeddingModel: 'tiny-embed', metric: 'cosine' });
+    const { documents } = await statuses.list({ tenant: null, limit: 100 });
+    expect(documents.map((d) => d.source)).toHaveLength(20);
+    expect(documents.every((d) => d.status === 'pending')).toBe(true);
   });
 
   it('keeps every row searchable, through the index', async () => {

@@ -8,6 +8,7 @@ import { connect, openOrCreate } from './migrations.js';
 import type { LanceStoreOptions } from './options.js';
 import { sourcesPredicate } from './predicates.js';
 import { readOrUnavailable, withCommitRetry } from './retry.js';
+import { optimize } from './upkeep.js';
 
 /** The status table of a chunk table: beside it in the same database, named after it. */
 export const statusTableName = (chunkTable = 'chunks'): string => `${chunkTable}_documents`;
@@ -131,6 +132,16 @@ export class LanceStatusStore implements StatusStore {
         .whenNotMatchedInsertAll()
         .execute(rows as unknown as Record<string, unknown>[]),
     );
+  }
+
+  /** Fragments of the table: every ingest batch adds two (its pending marks, its outcomes). */
+  async fragments(): Promise<number> {
+    return (await this.table.stats()).fragmentStats.numFragments;
+  }
+
+  /** Compacts the table and prunes old versions (the maintenance function, hourly), so reads stay fast. */
+  async optimize(): Promise<void> {
+    await optimize(this.table);
   }
 
   async get(source: string): Promise<DocumentStatus | null> {

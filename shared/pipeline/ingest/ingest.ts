@@ -161,20 +161,23 @@ export async function syncDocuments(
     }
   }
   const at = new Date().toISOString();
-  // Pending first, so "is my file indexed yet?" has its answer while the batch runs (and after a crash).
+  // Pending before any chunk is committed, so "is my file indexed yet?" has its answer while the batch runs, and a
+  // crash leaves it pending, never indexed.
   const tenancy = deps.tenancy ?? DEFAULT_TENANCY;
   const pending = distinct.map((source) => ({
     source,
     tenant: tenantOf(source, {}, tenancy),
     contentType: contentTypeOf(source),
   }));
-  const previous = (await deps.statuses?.mark(pending, 'pending', at)) ?? new Map<string, DocumentStatus>();
+  // Written while the batch reads and embeds (I/O beside the CPU work), awaited before any chunk is committed.
+  const marking = deps.statuses?.mark(pending, 'pending', at) ?? Promise.resolve(new Map<string, DocumentStatus>());
+  marking.catch(() => {}); // its error is thrown where it is awaited
   const facts = new Map<string, DocumentFacts>();
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
   /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
   const types = new Map(Object.entries(await deps.store.attributeTypes()));
   const prepared: (Prepared | IngestFailure)[] = [];
-  const batch = new BatchCommit(deps, options.maxPendingChunks);
+  const batch = new BatchCommit(deps, options.maxPendingChunks, () => marking);
   /** The version each document was read at (null: it was gone). */
   const versions = new Map<string, string | null>();
   // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
@@ -220,6 +223,7 @@ export async function syncDocuments(
   await batch.compact();
   const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
   if (!deps.statuses) return results;
+  const previous = await marking;
   return recordStatuses(results, { deps, statuses: deps.statuses, facts, previous, stored, at });
 }
 

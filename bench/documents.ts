@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startLocalS3 } from '../local/s3Server.js';
+import { extractText } from '../shared/adapters/extract/index.js';
+import { LanceStatusStore } from '../shared/adapters/lancedb/statusTable.js';
+import { LanceStore } from '../shared/adapters/lancedb/lanceStore.js';
+import { lanceStorageOptions } from '../shared/adapters/lancedb/options.js';
+import { TransformersEmbedder } from '../shared/adapters/transformers/embedder.js';
+import { type IngestDeps, syncDocuments } from '../shared/pipeline/ingest/ingest.js';
+import type { DocumentStatus } from '../shared/pipeline/ingest/records.js';
+import { silentLog } from '../shared/pipeline/log.js';
+import type { DocumentContent, DocumentReader } from '../shared/pipeline/ports.js';
+import { type BenchRow, formatTiming, time, timeInterleaved } from './stats.js';
+
+/**
+ * The documents API's costs, on LanceDB on a local S3 server (the deployed layout):
+ * - status upkeep on ingest: batches of new documents synced with the status table kept (pending before, the
+ *   outcomes after the commit) and without it, taken in turn, in documents per second;
+ * - `GET /documents` (a page of 100) and `GET /documents/{key}` through the documents handler at 10,000 documents,
+ *   against the same at 1,000 (the table grown in between).
+ */
+export async function benchDocuments(options: {
+  embedder: string;
+  sample: string;
+  runs: number;
+  row: (row: BenchRow) => void;
+}): Promise<void> {
+  const s3 = await startLocalS3({ buckets: ['documents', 'vectors'] });
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-documents-'));
+  try {
+    const storageOptions = lanceStorageOptions({
+      region: 'us-east-1',
+      s3Endpoint: s3.endpoint,
+      accessKeyId: s3.credentials.accessKeyId,
+      secretAccessKey: s3.credentials.secretAccessKey,
+    });
+    await upkeep(options, storageOptions);
+    await listing(options, s3, storageOptions);
+  } finally {
+    await s3.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const BATCH = 16;
+
+async function upkeep(
+  options: { embedder: string; sample: string; runs: number; row: (row: BenchRow) => void },
+  storageOptions: Record<string, string>,
+): Promise<void> {
+  const embedder = await TransformersEmbedder.create({ model: options.embedder, dtype: 'int8' });
+  const open = (table: string) =>
+    LanceStore.open({
+      uri: 's3://vectors/lancedb',
+      table,
+      embeddingModel: embedder.modelId,
+      dimension: embedder.dimension,
+      metric: 'cosine',
+      storageOptions,
+    });
+  const base = (store: LanceStore): IngestDeps => ({
+    store,
+    embedder,
+    log: silentLog,
+    extract: extractText,
+    rules: { extensions: ['.txt'], maxBytes: 4 * 1024 * 1024 },
+    split: { chunkSize: 500, chunkOverlap: 100 },
+  });
+  const kept = {
+    ...base(await open('kept')),
+    statuses: await LanceStatusStore.open({
+      uri: 's3://vectors/lancedb',
+      table: 'kept',
+      embeddingModel: embedder.modelId,
+      metric: 'cosine',
+      storageOptions,
+    }),
+  };
+  const without = base(await open('without'));
+  // ~1,500-character documents (3–4 chunks), new names every batch: each batch embeds, commits and records.
+  let n = 0;
+  const corpus = new Map<string, DocumentContent>();
+  const reader: DocumentReader = {
+    read: async (name) => corpus.get(name) ?? null,
+    version: async (name) => corpus.get(name)?.version ?? null,
+  };
+  const batch = (deps: IngestDeps, tenant: string) => async () => {
+    const names = Array.from({ length: BATCH }, () => {
+      const i = n++;
+      const start = (i * 977) % (options.sample.length - 1600);
+      const name = `docs/${tenant}/d${i}.txt`;
+      corpus.set(name, {
+        bytes: new TextEncoder().encode(`${options.sample.slice(start, start + 1500)} ${i}`),
+        version: `v${i}`,
+        userMetadata: {},
+        sidecar: null,
+      });
+      return name;
+    });
+    const results = await syncDocuments(names, reader, deps);
+    if (results.some((r) => r.action !== 'indexed')) throw new Error(`not indexed: ${JSON.stringify(results[0])}`);
+  };
+  const [withStatuses, alone] = await timeInterleaved(
+    [batch(kept, 'kept'), batch(without, 'without')],
+    Math.max(5, options.runs),
+    1,
+  );
+  const rate = (ms: number) => ((BATCH * 1000) / ms).toFixed(1);
+  const cost = ((withStatuses!.median - alone!.median) / alone!.median) * 100;
+  options.row({
+    benchmark: `status upkeep on ingest (${options.embedder}, batches of ${BATCH} ~1.5 KB documents, LanceDB on local S3)`,
+    ours: `${rate(withStatuses!.median)} docs/s, ${formatTiming(withStatuses!)} per batch with statuses`,
+    baseline: `${rate(alone!.median)} docs/s, ${formatTiming(alone!)} per batch without`,
+    ratio: `${cost >= 0 ? '+' : ''}${cost.toFixed(1)} % time`,
+    detail: { ours: withStatuses, baseline: alone, batch: BATCH },
+  });
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+
+async function listing(
+  options: { runs: number; row: (row: BenchRow) => void },
+  s3: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } },
+  storageOptions: Record<string, string>,
+): Promise<void> {
+  Object.assign(process.env, {
+    VECTOR_DB_URI: 's3://vectors/lancedb',
+    VECTOR_TABLE: 'listed',
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  const statuses = await LanceStatusStore.open({
+    uri: 's3://vectors/lancedb',
+    table: 'listed',
+    embeddingModel: 'none',
+    metric: 'cosine',
+    storageOptions,
+  });
+  const handler = (await import('../functions/documents/handler.js')).handler as unknown as Handler;
+  const context = { functionName: 'documents', awsRequestId: 'bench', getRemainingTimeInMillis: () => 29_000 };
+  const get = (rawPath: string, query?: Record<string, string>) => async () => {
+    const event = {
+      version: '2.0',
+      rawPath,
+      queryStringParameters: query,
+      headers: {},
+      requestContext: { requestId: 'bench', http: { method: 'GET', path: rawPath } },
+    };
+    const res = await handler(event, context);
+    if (res.statusCode !== 200) throw new Error(`${rawPath}: ${res.statusCode} ${res.body}`);
+  };
+  // Ten tenants, 100 documents each per thousand, written a thousand per commit as ingestion batches would.
+  const seed = async (from: number, to: number) => {
+    for (let start = from; start < to; start += 1000) {
+      const rows = Array.from({ length: Math.min(1000, to - start) }, (_, j): DocumentStatus => {
+        const i = start + j;
+        return {
+          source: `docs/t${i % 10}/doc-${String(i).padStart(6, '0')}.pdf`,
+          status: i % 50 === 0 ? 'failed' : 'indexed',
+          reason: i % 50 === 0 ? 'PDF is damaged' : null,
+          chunks: 12,
+          bytes: 50_000,
+          contentHash: 'a'.repeat(64),
+          contentType: 'application/pdf',
+          tenant: `t${i % 10}`,
+          metadata: { year: 2000 + (i % 25) },
+          version: `"etag-${i}"|-`,
+          updatedAt: new Date().toISOString(),
+        };
+      });
+      await statuses.record(rows);
+    }
+  };
+  const measure = async (count: number) => {
+    const [page, one] = await timeInterleaved(
+      [get('/documents', { limit: '100' }), get(`/documents/docs/t3/doc-${String(count - 7).padStart(6, '0')}.pdf`)],
+      options.runs,
+    );
+    return { page: page!, one: one! };
+  };
+  await seed(0, 1000);
+  const small = await measure(1000);
+  await seed(1000, 10_000);
+  const large = await measure(10_000);
+  const failed = await time(get('/documents', { status: 'failed', limit: '100' }), options.runs);
+  options.row({
+    benchmark: 'GET /documents (page of 100) through the documents handler, 10,000 documents',
+    ours: `${formatTiming(large.page)} at 10,000; status=failed ${formatTiming(failed)}`,
+    baseline: `${formatTiming(small.page)} at 1,000`,
+    ratio: `${(large.page.median / small.page.median).toFixed(1)}x time for 10x documents`,
+    detail: { ours: large.page, baseline: small.page, failed },
+  });
+  options.row({
+    benchmark: 'GET /documents/{key} through the documents handler, 10,000 documents',
+    ours: `${formatTiming(large.one)} at 10,000`,
+    baseline: `${formatTiming(small.one)} at 1,000`,
+    ratio: `${(large.one.median / small.one.median).toFixed(1)}x time for 10x documents`,
+    detail: { ours: large.one, baseline: small.one },
+  });
+}
