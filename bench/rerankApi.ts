@@ -25,10 +25,10 @@ export async function benchRerankApi(options: RerankApiBenchOptions): Promise<vo
   const { query, chunks, runs, report } = options;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-stack-'));
   const settings = {
-    S3_PORT: '46691',
-    HTTP_PORT: '46010',
-    LAMBDA_PORT: '46012',
-    ENDPOINT_PORT: '46091',
+    S3_PORT: '31761',
+    HTTP_PORT: '31060',
+    LAMBDA_PORT: '31062',
+    ENDPOINT_PORT: '31861',
     STACK_DATA_DIR: dataDir,
   };
   const stack = new StackProcess(settings, {

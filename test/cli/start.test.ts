@@ -16,10 +16,10 @@ import { QueryResponseSchema } from '../../shared/api/queryApi.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stack-'));
 const settings: StackSettings = {
-  S3_PORT: '45691',
-  HTTP_PORT: '43010',
-  LAMBDA_PORT: '43012',
-  ENDPOINT_PORT: '48091',
+  S3_PORT: '31741',
+  HTTP_PORT: '31040',
+  LAMBDA_PORT: '31042',
+  ENDPOINT_PORT: '31841',
   STACK_DATA_DIR: dataDir,
 };
 const IDLE_LIMIT_S = 2;

@@ -17,13 +17,13 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'stack-fanout-'));
 const dataDir = path.join(tmp, 'state', 'not-yet-made');
 const s3DataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'stack-fanout-s3-')), 's3');
 const settings: StackSettings = {
-  S3_PORT: '45791',
-  HTTP_PORT: '43110',
-  LAMBDA_PORT: '43112',
-  ENDPOINT_PORT: '48191',
+  S3_PORT: '31751',
+  HTTP_PORT: '31050',
+  LAMBDA_PORT: '31052',
+  ENDPOINT_PORT: '31851',
   STACK_DATA_DIR: dataDir,
 };
-const SCORING_PORT = '43114';
+const SCORING_PORT = '31054';
 const QUERY = 'What is the plan for the economy?';
 let stack: StackProcess;
 
