@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../local/stackState.js';
 import { CohereClientV2 } from 'cohere-ai';
 import { OPENAPI_EXAMPLES } from '../../shared/api/openapi.js';
+import { DOCUMENTS_EXAMPLES } from '../../shared/api/documents/documentsOpenapi.js';
+import { UploadUrlResponseSchema } from '../../shared/api/documents/documentUploads.js';
+import { IngestionJobSchema } from '../../shared/api/documents/ingestionJobsApi.js';
 import { CohereRerankResponseSchema, TeiRerankResponseItemSchema } from '../../shared/api/rerankApi.js';
 import type { LanceStore } from '../../shared/adapters/lancedb/lanceStore.js';
 import { makeDocx, makeHtml, makePdf } from '../documents.js';
@@ -289,7 +292,32 @@ describe('npm start (local stack)', () => {
       '/v2/rerank': CohereRerankResponseSchema,
       '/rerank': TeiRerankResponseItemSchema.array(),
     };
-    expect(Object.keys(contract.paths).sort()).toEqual(Object.keys(responseSchemas).sort());
+    expect(Object.keys(contract.paths).sort()).toEqual(
+      [
+        ...Object.keys(responseSchemas),
+        '/documents',
+        '/documents/{key}',
+        '/documents/{key}/upload-url',
+        '/ingestion-jobs',
+        '/ingestion-jobs/{id}',
+      ].sort(),
+    );
+    // The documents API's two JSON bodies, sent as published (the key filled in).
+    const documentsRoutes = [
+      ['/documents/{key}/upload-url', '/documents/docs/acme/report.pdf/upload-url', 200, UploadUrlResponseSchema],
+      ['/ingestion-jobs', '/ingestion-jobs', 202, IngestionJobSchema],
+    ] as const;
+    for (const [route, target, status, schema] of documentsRoutes) {
+      const example = contract.paths[route]!.post.requestBody.content['application/json'].example;
+      expect(example).toEqual(DOCUMENTS_EXAMPLES[route === '/ingestion-jobs' ? 'job' : 'uploadUrl']);
+      const res = await fetch(`http://127.0.0.1:${settings.HTTP_PORT}${target}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(example),
+      });
+      expect(res.status, route).toBe(status);
+      expect(schema.safeParse(await res.json()).success, route).toBe(true);
+    }
     for (const [route, schema] of Object.entries(responseSchemas)) {
       const example = contract.paths[route]!.post.requestBody.content['application/json'].example;
       expect(example).toEqual(OPENAPI_EXAMPLES[route === '/query' ? 'query' : route === '/rerank' ? 'tei' : 'cohere']);

@@ -28,7 +28,7 @@ const tenantQuery = z.object({ tenant: z.string().optional() });
 
 /** The examples of the documents API's request bodies. */
 export const DOCUMENTS_EXAMPLES = {
-  uploadUrl: { bytes: 12_345_678, metadata: { year: 2026, team: 'ops' } },
+  uploadUrl: { bytes: 3_456_789, metadata: { year: 2026, team: 'ops' } },
   job: { prefix: 'docs/acme/', only: 'all' },
 } as const;
 
