@@ -60,7 +60,7 @@ export interface EdgeOptions {
   /** Largest JSON body accepted (413 above it). @default MAX_BODY_BYTES */
   maxBodyBytes?: number;
   /** Whether an HTTP route takes a JSON body. @default every route */
-  takesBody?: (path: string, method: string) => boolean;
+  takesBody?: (path: string) => boolean;
   /** The HTTP error answer of a route, when its API has its own shape. @default `{"error": message}` */
   errorAnswer?: (error: unknown, path: string) => HttpAnswer;
   /** Called once per failed request (metrics). */
@@ -127,7 +127,7 @@ export function httpEdge(options: EdgeOptions): middy.MiddlewareObj<any, unknown
             body: () => rawBodyOf(event),
           },
         };
-        if (options.takesBody?.(path, method) ?? true) {
+        if (options.takesBody?.(path) ?? true) {
           internal.request.payload = parseHttpBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES);
         }
       }

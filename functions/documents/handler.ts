@@ -134,7 +134,7 @@ async function put(source: string, http: NonNullable<Request['http']>, caller: C
  * other, so the size limit holds); its status turns pending when the upload's event arrives.
  */
 async function uploadUrl(source: string, http: NonNullable<Request['http']>, caller: Caller) {
-  const request = parseUploadUrlRequest(http.body().byteLength === 0 ? {} : parseJson(http.body()));
+  const request = parseUploadUrlRequest(jsonBody(http.body()));
   const upload = checkUpload({
     key: source,
     bytes: request.bytes,
@@ -162,7 +162,7 @@ async function ingestionJobs(id: string | undefined, http: NonNullable<Request['
     return job;
   }
   if (id !== undefined || http.method !== 'POST') throw new NotFoundError(`no route ${http.method} ${http.path}`);
-  const body = http.body().byteLength === 0 ? {} : parseJson(http.body());
+  const body = jsonBody(http.body());
   const job = newJob(jobRequest(body, config.tenancy, (stated) => tenantScope({ ...caller, stated }, config.tenancy)));
   const start = await jobs.start(job);
   if (!start.started) {
@@ -181,7 +181,9 @@ async function ingestionJobs(id: string | undefined, http: NonNullable<Request['
   return HttpAnswer.json(202, job);
 }
 
-function parseJson(body: Buffer): unknown {
+/** A route's optional JSON body: `{}` when there is none. */
+function jsonBody(body: Buffer): unknown {
+  if (body.byteLength === 0) return {};
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

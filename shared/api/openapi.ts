@@ -7,7 +7,7 @@ import {
   TeiRerankResponseItemSchema,
 } from './rerankApi.js';
 import { QueryErrorSchema, QueryRequestSchema, QueryResponseSchema } from './queryApi.js';
-import { registerDocumentsPaths } from './documents/documentsOpenapi.js';
+import { json, registerDocumentsPaths } from './documents/documentsOpenapi.js';
 
 /** The request examples of the published contract; a test sends each to the running local stack. */
 export const OPENAPI_EXAMPLES = {
@@ -35,10 +35,6 @@ export const OPENAPI_EXAMPLES = {
     return_text: true,
   },
 } as const;
-
-const json = (schema: z.ZodTypeAny, example?: unknown) => ({
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
 
 /**
  * The OpenAPI 3.1 document of the public HTTP API (`POST /query`, `POST /v2/rerank`, `POST /rerank`, the

@@ -7,6 +7,7 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const dtype = z.enum(['int8', 'fp32']);
+export const lambdaName = z.string().regex(/^[A-Za-z0-9_:.-]{1,170}$/, 'a Lambda function name or ARN');
 export const emptyToUndefined = (v: unknown): unknown => (v === '' ? undefined : v);
 
 /**
@@ -94,12 +95,15 @@ export const envSchema = z.object({
   /** Longest wait for one scoring invocation before it is tried again (once), then scored in-process. */
   RERANK_SHARD_TIMEOUT_MS: int(100, 60_000).default(4000),
   /** The scoring function (serverless.yml's `score`); unset: no fan-out. */
-  SCORING_FUNCTION_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_:.-]{1,170}$/, 'a Lambda function name or ARN')
-    .optional(),
+  SCORING_FUNCTION_NAME: lambdaName.optional(),
   /** Lambda Invoke API endpoint override (the local stack's scoring pool); unset on AWS. */
   LAMBDA_ENDPOINT: z.string().url().optional(),
+  /** The ingest function, which runs ingestion jobs (POST /ingestion-jobs); unset: jobs are not offered. */
+  INGEST_FUNCTION_NAME: lambdaName.optional(),
+  /** Lambda Invoke API endpoint override for INGEST_FUNCTION_NAME (the local stack's functions); unset on AWS. */
+  INGEST_FUNCTION_ENDPOINT: z.string().url().optional(),
+  /** Receives of an ingest message before its queue dead-letters it (serverless.yml's ingestMaxReceiveCount). */
+  INGEST_MAX_RECEIVES: int(1, 1000).default(3),
   /** onnxruntime intra-op threads of the in-process cross-encoder; 0: onnxruntime's default (one per physical core). */
   RERANK_THREADS: int(0, 64).default(0),
   /** What the query does when reranking fails after retries: answer 503, or return retrieval order flagged reranked=false. */
@@ -113,15 +117,6 @@ export const envSchema = z.object({
 
   /** The documents bucket and the key prefix of its documents (documentsPrefix): tenants are its next segment. */
   DOCUMENTS_BUCKET: z.string().min(3).max(63).default('documents'),
-  /** The ingest function, which runs ingestion jobs (POST /ingestion-jobs); unset: jobs are not offered. */
-  INGEST_FUNCTION_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_:.-]{1,170}$/, 'a Lambda function name or ARN')
-    .optional(),
-  /** Lambda Invoke API endpoint override for INGEST_FUNCTION_NAME (the local stack's functions); unset on AWS. */
-  INGEST_FUNCTION_ENDPOINT: z.string().url().optional(),
-  /** Receives of an ingest message before its queue dead-letters it (serverless.yml's ingestMaxReceiveCount). */
-  INGEST_MAX_RECEIVES: int(1, 1000).default(3),
   DOCUMENTS_PREFIX: z.string().max(512).default('docs/'),
   /** Where a document's tenant comes from: empty, the first path segment under DOCUMENTS_PREFIX; else this attribute. */
   TENANT_ATTRIBUTE: z

@@ -16,7 +16,8 @@ import {
 } from './documentUploads.js';
 import { IngestionJobSchema, StartJobSchema } from './ingestionJobsApi.js';
 
-const json = (schema: z.ZodTypeAny, example?: unknown) => ({
+/** A JSON body (request or answer) of an OpenAPI path, with its example. */
+export const json = (schema: z.ZodTypeAny, example?: unknown) => ({
   content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
 });
 const ErrorSchema = z.object({ error: z.string() });
