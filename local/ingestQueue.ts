@@ -200,11 +200,12 @@ export class IngestQueue {
         if (this.pending === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
       });
     }
-    // Messages still invisible (waiting out a visibility timeout): look again when the first one shows.
-    const hidden = this.#queue.filter((m) => m.visibleAt > Date.now());
-    if (hidden.length > 0 && this.#active < concurrency) {
-      this.#wake(hidden.reduce((t, m) => Math.min(t, m.visibleAt), Infinity) - Date.now());
-    }
+    // Messages still invisible (waiting out a visibility timeout): look again when the first one shows. One that
+    // became visible since the loop looked is picked up by a wake of 0 ms (a clock tick between the two looks
+    // once left it waiting for nothing); a message held by a busy document is looked at when that batch ends.
+    if (this.#active >= concurrency) return;
+    const waiting = this.#queue.filter((m) => m.documents.every((k) => !this.#busyKeys.has(k)));
+    if (waiting.length > 0) this.#wake(waiting.reduce((t, m) => Math.min(t, m.visibleAt), Infinity) - Date.now());
   }
 
   #wake(ms: number): void {

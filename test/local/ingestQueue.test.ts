@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IngestQueue, type DeadLetter, type InvokeResult } from '../../local/ingestQueue.js';
 import type { S3EventNotification } from '../../local/s3Server.js';
 
@@ -15,7 +15,7 @@ const keyOf = (record: SQSEvent['Records'][number]) =>
  */
 function queueWith(
   answer: (keys: string[], batch: SQSEvent) => InvokeResult | 'unreachable',
-  options: { concurrency?: number; batchSize?: number; batchWindowMs?: number } = {},
+  options: { concurrency?: number; batchSize?: number; batchWindowMs?: number; visibilityTimeoutsMs?: number[] } = {},
 ) {
   const batches: string[][] = [];
   const receiveCounts: Record<string, string[]> = {};
@@ -97,6 +97,28 @@ describe('IngestQueue', () => {
     expect(stats).toMatchObject({ sent: 3, receives: 3, deletes: 2, invocations: 3 });
     // Each invocation of the scripted function waits 5 ms.
     expect(stats.billedMs).toBeGreaterThanOrEqual(3 * 5);
+  });
+
+  it('redelivers a failed message whose visibility timeout ends while the queue is looking for ready ones', async () => {
+    // A clock that ticks a millisecond on every read puts the end of a 2 ms timeout between two reads of a look.
+    const realNow = Date.now.bind(Date);
+    let ticks = 0;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + ++ticks);
+    try {
+      let calls = 0;
+      const { queue, batches } = queueWith(
+        (_keys, event) => (++calls === 1 ? failing(event, ['x']) : { ok: true, body: '' }),
+        {
+          batchWindowMs: 0,
+          visibilityTimeoutsMs: [2],
+        },
+      );
+      queue.send(notification('x'));
+      await queue.idle();
+      expect(batches).toEqual([['x'], ['x']]);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('waits up to the batch window to fill a batch', async () => {
