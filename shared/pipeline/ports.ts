@@ -249,6 +249,8 @@ export interface StatusStore {
   ): Promise<Map<string, DocumentStatus>>;
   /** Writes these statuses as they are, in one commit. */
   record(statuses: DocumentStatus[]): Promise<void>;
+  /** Compacts the store once writes have fragmented it (upkeep: nothing is lost if it fails); whether it did. */
+  compactIfFragmented(): Promise<boolean>;
   get(source: string): Promise<DocumentStatus | null>;
   /** A page in source order, and the source to continue after (null: the last page). */
   list(query: StatusQuery): Promise<{ documents: DocumentStatus[]; next: string | null }>;

@@ -1,4 +1,4 @@
-import type * as lancedb from '@lancedb/lancedb';
+import * as lancedb from '@lancedb/lancedb';
 import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
 import { sha256Hex } from '../../pipeline/ingest/document.js';
 import type { Attributes } from '../../pipeline/metadata.js';
@@ -8,7 +8,10 @@ import { connect, openOrCreate } from './migrations.js';
 import type { LanceStoreOptions } from './options.js';
 import { sourcesPredicate } from './predicates.js';
 import { readOrUnavailable, withCommitRetry } from './retry.js';
-import { optimize } from './upkeep.js';
+import { indexedColumns, optimize } from './upkeep.js';
+
+/** Commits of one process between two looks at the table's fragments (compactIfFragmented). */
+const COMMITS_BETWEEN_CHECKS = 8;
 
 /** The status table of a chunk table: beside it in the same database, named after it. */
 export const statusTableName = (chunkTable = 'chunks'): string => `${chunkTable}_documents`;
@@ -91,6 +94,9 @@ function statusOf(row: StatusRow): DocumentStatus {
  * batch (pending) and once after its commit (the outcomes): two small commits, whatever the batch's size.
  */
 export class LanceStatusStore implements StatusStore {
+  // A new process looks at its first batch: a short-lived container still compacts what others left.
+  #commitsSinceCheck = COMMITS_BETWEEN_CHECKS;
+
   private constructor(readonly table: lancedb.Table) {}
 
   /** Opens the status table of `options.table`, creating it if there is none. */
@@ -132,6 +138,7 @@ export class LanceStatusStore implements StatusStore {
         .whenNotMatchedInsertAll()
         .execute(rows as unknown as Record<string, unknown>[]),
     );
+    this.#commitsSinceCheck++;
   }
 
   /** Fragments of the table: every ingest batch adds two (its pending marks, its outcomes). */
@@ -139,9 +146,35 @@ export class LanceStatusStore implements StatusStore {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
 
-  /** Compacts the table and prunes old versions (the maintenance function, hourly), so reads stay fast. */
+  /**
+   * Indexes `source_id` (a B-tree: every mark, record and get looks sources up by it), compacts the table, folds
+   * new rows into the index and prunes old versions: the maintenance function, hourly, and compactIfFragmented.
+   */
   async optimize(): Promise<void> {
+    if (!(await indexedColumns(this.table)).includes('source_id') && (await this.table.countRows()) > 0) {
+      await withCommitRetry(() =>
+        this.table.createIndex('source_id', { config: lancedb.Index.btree(), replace: false }),
+      ).catch(async (error: unknown) => {
+        // Another writer created it meanwhile.
+        if (!(await indexedColumns(this.table)).includes('source_id')) throw error;
+      });
+    }
     await optimize(this.table);
+  }
+
+  /**
+   * Optimizes once small fragments pile up: each mark and record reads every fragment, so without it their cost
+   * grows with the batches ingested since the last maintenance run. Whether it did.
+   */
+  async compactIfFragmented(maxSmallFragments = 16): Promise<boolean> {
+    // Reading the table's stats costs a batch about as much as a commit, so look only every few commits of this
+    // process (each adds a fragment or two); other writers' commits are seen when it looks.
+    if (this.#commitsSinceCheck < COMMITS_BETWEEN_CHECKS) return false;
+    this.#commitsSinceCheck = 0;
+    const { fragmentStats } = await this.table.stats();
+    if (fragmentStats.numSmallFragments < maxSmallFragments) return false;
+    await this.optimize();
+    return true;
   }
 
   async get(source: string): Promise<DocumentStatus | null> {

@@ -169,8 +169,17 @@ export async function syncDocuments(
     tenant: tenantOf(source, {}, tenancy),
     contentType: contentTypeOf(source),
   }));
-  // Written while the batch reads and embeds (I/O beside the CPU work), awaited before any chunk is committed.
-  const marking = deps.statuses?.mark(pending, 'pending', at) ?? Promise.resolve(new Map<string, DocumentStatus>());
+  // Written while the batch reads and embeds (I/O beside the CPU work), awaited before any chunk is committed; the
+  // status table's compaction, when due, goes first in that time, so it never waits on the batch's critical path.
+  const { statuses } = deps;
+  const marking = statuses
+    ? (async () => {
+        await statuses
+          .compactIfFragmented()
+          .catch((error: unknown) => deps.log.warn('status compaction deferred', { reason: (error as Error).message }));
+        return statuses.mark(pending, 'pending', at);
+      })()
+    : Promise.resolve(new Map<string, DocumentStatus>());
   marking.catch(() => {}); // its error is thrown where it is awaited
   const facts = new Map<string, DocumentFacts>();
   const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
@@ -220,11 +229,13 @@ export async function syncDocuments(
     }
   }
   await batch.flush();
-  await batch.compact();
   const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
-  if (!deps.statuses) return results;
-  const previous = await marking;
-  return recordStatuses(results, { deps, statuses: deps.statuses, facts, previous, stored, at });
+  // The outcomes are written while the chunk table's upkeep looks at its fragments (two tables: no conflict).
+  const recording = statuses
+    ? marking.then((previous) => recordStatuses(results, { deps, statuses, facts, previous, stored, at }))
+    : Promise.resolve(results);
+  const [outcomes] = await Promise.all([recording, batch.compact()]);
+  return outcomes;
 }
 
 /**

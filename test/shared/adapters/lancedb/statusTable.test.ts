@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LanceStatusStore } from '../../../../shared/adapters/lancedb/statusTable.js';
+import { indexedColumns } from '../../../../shared/adapters/lancedb/upkeep.js';
+import type { DocumentStatus } from '../../../../shared/pipeline/ingest/records.js';
+
+let dir: string;
+const open = () => LanceStatusStore.open({ uri: dir, embeddingModel: 'tiny-embed', metric: 'cosine' });
+
+const indexed = (source: string, chunks: number): DocumentStatus => ({
+  source,
+  status: 'indexed',
+  reason: null,
+  chunks,
+  bytes: 100 * chunks,
+  contentHash: `hash-${source}`,
+  contentType: 'text/plain',
+  tenant: null,
+  metadata: { n: chunks },
+  version: `"etag-${source}"|-`,
+  updatedAt: '2026-12-07T00:00:00.000Z',
+});
+
+/** One ingest batch's two commits: its pending marks, then its outcomes. */
+async function ingestBatch(statuses: LanceStatusStore, batch: number): Promise<void> {
+  const documents = [0, 1].map((i) => indexed(`docs/b${batch}-${i}.txt`, batch + i + 1));
+  await statuses.mark(documents, 'pending', '2026-12-07T00:00:00.000Z');
+  await statuses.record(documents);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'status-table-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('LanceStatusStore upkeep', () => {
+  it('leaves a lightly written table alone', async () => {
+    const statuses = await open();
+    await ingestBatch(statuses, 0);
+    expect(await statuses.compactIfFragmented()).toBe(false);
+    expect(await statuses.fragments()).toBeGreaterThan(0);
+  });
+
+  it('compacts once small fragments pile up, indexes source_id, and keeps every status as it was', async () => {
+    const statuses = await open();
+    // A new process looks at its first call: 20 batches of another writer left a fragment each.
+    const other = await open();
+    for (let b = 0; b < 20; b++) await ingestBatch(other, b);
+    const before = await statuses.fragments();
+    expect(before).toBeGreaterThanOrEqual(16);
+    expect(await statuses.compactIfFragmented()).toBe(true);
+    expect(await statuses.fragments()).toBe(1);
+    expect(await indexedColumns(statuses.table)).toContain('source_id');
+    const { documents } = await statuses.list({ tenant: null, limit: 100 });
+    expect(documents).toHaveLength(40);
+    expect(await statuses.get('docs/b7-1.txt')).toEqual(indexed('docs/b7-1.txt', 9));
+    // Rows written after the index are still found by their key.
+    await statuses.record([indexed('docs/late.txt', 2)]);
+    expect(await statuses.get('docs/late.txt')).toEqual(indexed('docs/late.txt', 2));
+  });
+
+  it('looks at the fragments again only after a few commits of its own', async () => {
+    const statuses = await open();
+    await ingestBatch(statuses, 0);
+    expect(await statuses.compactIfFragmented()).toBe(false); // the first look
+    const other = await open();
+    for (let b = 1; b < 20; b++) await ingestBatch(other, b);
+    expect(await statuses.fragments()).toBeGreaterThanOrEqual(16);
+    // Fragmented now, but this process has made no commit since it looked.
+    expect(await statuses.compactIfFragmented()).toBe(false);
+    for (let b = 20; b < 24; b++) await ingestBatch(statuses, b);
+    expect(await statuses.compactIfFragmented()).toBe(true);
+  });
+});
