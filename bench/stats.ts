@@ -58,3 +58,51 @@ export async function timeInterleaved(fns: (() => Promise<unknown>)[], runs: num
   }
   return samples.map(summarize);
 }
+
+/** Two alternatives timed in pairs, and how much longer the first took than the second within each pair. */
+export interface PairedTiming {
+  first: Timing;
+  second: Timing;
+  /** Per pair, (first − second) / second in %: the median, and the middle half's bounds. */
+  extra: { median: number; p25: number; p75: number };
+}
+
+/**
+ * Times two alternatives in pairs (their order swapped every pair, so neither always runs after the other) and
+ * compares them within each pair: drift of a noisy machine that spans pairs cancels out of the comparison.
+ */
+export async function timePaired(
+  first: () => Promise<unknown>,
+  second: () => Promise<unknown>,
+  runs: number,
+  warmup = 1,
+): Promise<PairedTiming> {
+  const timed = async (fn: () => Promise<unknown>) => {
+    const start = performance.now();
+    await fn();
+    return performance.now() - start;
+  };
+  for (let i = 0; i < warmup; i++) for (const fn of [first, second]) await fn();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      a.push(await timed(first));
+      b.push(await timed(second));
+    } else {
+      b.push(await timed(second));
+      a.push(await timed(first));
+    }
+  }
+  const extra = a.map((x, i) => ((x - b[i]!) / b[i]!) * 100);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    first: summarize(a),
+    second: summarize(b),
+    extra: {
+      median: round(percentile(extra, 50)),
+      p25: round(percentile(extra, 25)),
+      p75: round(percentile(extra, 75)),
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { loadConfig } from '../../shared/wiring/config.js';
 import { SIDECAR_SUFFIX } from '../../shared/pipeline/metadata.js';
 import { nativeFiles } from '../../layers/elf.js';
 import { FIXTURE_MODELS } from '../helpers.js';
+import { DEPLOYED_BATCH } from '../../bench/documents.js';
 
 interface Resource {
   Type: string;
@@ -176,6 +177,8 @@ describe('serverless package (offline)', () => {
     // A batch still running must never be handed to a second invocation: visibility ≥ 6 × the function's timeout.
     const timeout = resources.IngestLambdaFunction!.Properties.Timeout as number;
     expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * timeout);
+    // The documents bench measures status upkeep at the batch size deployed.
+    expect(mapping.Properties.BatchSize).toBe(DEPLOYED_BATCH);
   });
 
   it('schedules the maintenance function hourly', () => {
