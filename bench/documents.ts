@@ -197,18 +197,21 @@ async function listing(
   await seed(1000, 10_000);
   const large = await measure(10_000);
   const failed = await time(get('/documents', { status: 'failed', limit: '100' }), options.runs);
+  // As the hourly maintenance leaves the table: one fragment, source_id indexed.
+  await statuses.optimize();
+  const maintained = await measure(10_000);
   options.row({
     benchmark: 'GET /documents (page of 100) through the documents handler, 10,000 documents',
-    ours: `${formatTiming(large.page)} at 10,000; status=failed ${formatTiming(failed)}`,
+    ours: `${formatTiming(large.page)} at 10,000 (${formatTiming(maintained.page)} maintained); status=failed ${formatTiming(failed)}`,
     baseline: `${formatTiming(small.page)} at 1,000`,
     ratio: `${(large.page.median / small.page.median).toFixed(1)}x time for 10x documents`,
-    detail: { ours: large.page, baseline: small.page, failed },
+    detail: { ours: large.page, maintained: maintained.page, baseline: small.page, failed },
   });
   options.row({
     benchmark: 'GET /documents/{key} through the documents handler, 10,000 documents',
-    ours: `${formatTiming(large.one)} at 10,000`,
+    ours: `${formatTiming(large.one)} at 10,000 (${formatTiming(maintained.one)} maintained)`,
     baseline: `${formatTiming(small.one)} at 1,000`,
     ratio: `${(large.one.median / small.one.median).toFixed(1)}x time for 10x documents`,
-    detail: { ours: large.one, baseline: small.one },
+    detail: { ours: large.one, maintained: maintained.one, baseline: small.one },
   });
 }
