@@ -8,7 +8,7 @@ import { connect, openOrCreate } from './migrations.js';
 import type { LanceStoreOptions } from './options.js';
 import { sourcesPredicate } from './predicates.js';
 import { readOrUnavailable, withCommitRetry } from './retry.js';
-import { indexedColumns, optimize } from './upkeep.js';
+import { createIndex, indexedColumns, optimize } from './upkeep.js';
 
 /** Commits of one process between two looks at the table's fragments (compactIfFragmented). */
 const COMMITS_BETWEEN_CHECKS = 8;
@@ -141,7 +141,7 @@ export class LanceStatusStore implements StatusStore {
     this.#commitsSinceCheck++;
   }
 
-  /** Fragments of the table: every ingest batch adds two (its pending marks, its outcomes). */
+  /** Fragments of the table: every ingest batch adds one or two (its pending marks, its outcomes). */
   async fragments(): Promise<number> {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
@@ -152,12 +152,7 @@ export class LanceStatusStore implements StatusStore {
    */
   async optimize(): Promise<void> {
     if (!(await indexedColumns(this.table)).includes('source_id') && (await this.table.countRows()) > 0) {
-      await withCommitRetry(() =>
-        this.table.createIndex('source_id', { config: lancedb.Index.btree(), replace: false }),
-      ).catch(async (error: unknown) => {
-        // Another writer created it meanwhile.
-        if (!(await indexedColumns(this.table)).includes('source_id')) throw error;
-      });
+      await createIndex(this.table, 'source_id', lancedb.Index.btree());
     }
     await optimize(this.table);
   }

@@ -29,13 +29,14 @@ export async function ensureIndexes(table: lancedb.Table): Promise<void> {
     ['source_id', lancedb.Index.btree()],
     ['chunk', lancedb.Index.btree()],
   ];
-  for (const [column, config] of wanted) {
-    if (indexed.includes(column)) continue;
-    await withCommitRetry(() => table.createIndex(column, { config, replace: false })).catch(async (error: unknown) => {
-      // Another writer created it meanwhile.
-      if (!(await indexedColumns(table)).includes(column)) throw error;
-    });
-  }
+  for (const [column, config] of wanted) if (!indexed.includes(column)) await createIndex(table, column, config);
+}
+
+/** Creates an index on `column`; one another writer created meanwhile is as good. */
+export async function createIndex(table: lancedb.Table, column: string, config: lancedb.Index): Promise<void> {
+  await withCommitRetry(() => table.createIndex(column, { config, replace: false })).catch(async (error: unknown) => {
+    if (!(await indexedColumns(table)).includes(column)) throw error;
+  });
 }
 
 /**
