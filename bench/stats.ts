@@ -20,8 +20,17 @@ export interface Timing {
 /** A timing as the tables print it: median, then p90. */
 export const formatTiming = (t: Timing): string => `${t.median} ms (p90 ${t.p90})`;
 
+/** To a tenth, as the tables print figures. */
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** How long one call of `fn` took, in ms. */
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
 export function summarize(samples: number[]): Timing {
-  const round = (n: number) => Math.round(n * 10) / 10;
   return {
     median: round(percentile(samples, 50)),
     p90: round(percentile(samples, 90)),
@@ -34,11 +43,7 @@ export function summarize(samples: number[]): Timing {
 export async function time(fn: () => Promise<unknown>, runs: number, warmup = 2): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
+  for (let i = 0; i < runs; i++) samples.push(await timed(fn));
   return summarize(samples);
 }
 
@@ -50,11 +55,7 @@ export async function timeInterleaved(fns: (() => Promise<unknown>)[], runs: num
   for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
   const samples = fns.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    for (const [j, fn] of fns.entries()) {
-      const start = performance.now();
-      await fn();
-      samples[j]!.push(performance.now() - start);
-    }
+    for (const [j, fn] of fns.entries()) samples[j]!.push(await timed(fn));
   }
   return samples.map(summarize);
 }
@@ -77,11 +78,6 @@ export async function timePaired(
   runs: number,
   warmup = 1,
 ): Promise<PairedTiming> {
-  const timed = async (fn: () => Promise<unknown>) => {
-    const start = performance.now();
-    await fn();
-    return performance.now() - start;
-  };
   for (let i = 0; i < warmup; i++) for (const fn of [first, second]) await fn();
   const a: number[] = [];
   const b: number[] = [];
@@ -95,7 +91,6 @@ export async function timePaired(
     }
   }
   const extra = a.map((x, i) => ((x - b[i]!) / b[i]!) * 100);
-  const round = (n: number) => Math.round(n * 10) / 10;
   return {
     first: summarize(a),
     second: summarize(b),

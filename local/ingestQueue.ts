@@ -175,7 +175,7 @@ export class IngestQueue {
     const { batchSize, batchWindowMs, concurrency } = this.#options;
     while (this.#active < concurrency) {
       const now = Date.now();
-      const ready = this.#queue.filter((m) => m.visibleAt <= now && m.documents.every((k) => !this.#busyKeys.has(k)));
+      const ready = this.#queue.filter((m) => m.visibleAt <= now && this.#free(m));
       if (ready.length === 0) break;
       // A partial batch waits for the window to fill it, counted from when its oldest message became ready.
       const windowEnds = ready.reduce((t, m) => Math.min(t, Math.max(m.sentAt, m.visibleAt)), Infinity) + batchWindowMs;
@@ -204,8 +204,13 @@ export class IngestQueue {
     // became visible since the loop looked is picked up by a wake of 0 ms (a clock tick between the two looks
     // once left it waiting for nothing); a message held by a busy document is looked at when that batch ends.
     if (this.#active >= concurrency) return;
-    const waiting = this.#queue.filter((m) => m.documents.every((k) => !this.#busyKeys.has(k)));
+    const waiting = this.#queue.filter((m) => this.#free(m));
     if (waiting.length > 0) this.#wake(waiting.reduce((t, m) => Math.min(t, m.visibleAt), Infinity) - Date.now());
+  }
+
+  /** Whether no batch in flight holds one of the message's documents. */
+  #free(message: Message): boolean {
+    return message.documents.every((k) => !this.#busyKeys.has(k));
   }
 
   #wake(ms: number): void {
