@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { documentText, loadBeir } from '../evaluation/beir.js';
-import type { S3RequestCounts } from '../local/s3Server.js';
+import type { S3RequestCounts } from '../local/s3Requests.js';
 import type { ScoringPoolStats } from '../local/scoringPool.js';
 import type { IngestQueueStats } from '../local/ingestQueue.js';
 import { StackProcess, until } from '../test/stack.js';

@@ -8,6 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3ObjectConstructor } from 's3rver';
 import type { S3EventNotification } from '../shared/adapters/s3/s3Event.js';
+import { countRequests, type InFlight, type S3RequestCounts } from './s3Requests.js';
 
 export type { S3EventNotification } from '../shared/adapters/s3/s3Event.js';
 
@@ -37,70 +38,6 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-/** S3 Standard's request classes: PUT, COPY, POST and LIST cost one price, GET, HEAD and the rest another; DELETE is free. */
-export type S3RequestClass = 'put' | 'list' | 'get' | 'delete';
-export type S3RequestCounts = Record<string, Record<S3RequestClass, number>>;
-
-/** Where `GET` answers the counts: a path no bucket can have (bucket names do not start with `_`). */
-export const REQUESTS_PATH = '/_local/requests';
-
-/**
- * The request class of one S3 REST call, as S3 Standard prices it: a GET of the bucket itself is a LIST unless it
- * reads a bucket subresource (`?location`, `?versioning`…); so is ListParts (`GET key?uploadId`); a multi-object
- * delete (`POST ?delete`) is a DELETE.
- */
-export function requestClass(method: string, path: string, query = ''): S3RequestClass {
-  const [, , ...key] = path.split('/');
-  const params = new URLSearchParams(query);
-  const onBucket = key.join('/') === '';
-  if (method === 'DELETE' || (method === 'POST' && params.has('delete'))) return 'delete';
-  if (method === 'PUT' || method === 'POST') return 'put';
-  if (method === 'GET' && !onBucket && params.has('uploadId')) return 'list';
-  if (method === 'GET' && onBucket) {
-    const listing = [...params.keys()].every((name) => LIST_PARAMETERS.has(name));
-    return listing ? 'list' : 'get';
-  }
-  return 'get';
-}
-
-/** The query parameters of ListObjects (V1 and V2) and ListMultipartUploads: anything else is a subresource. */
-const LIST_PARAMETERS = new Set([
-  'list-type',
-  'prefix',
-  'delimiter',
-  'marker',
-  'max-keys',
-  'continuation-token',
-  'start-after',
-  'fetch-owner',
-  'encoding-type',
-  'uploads',
-  'key-marker',
-  'upload-id-marker',
-  'max-uploads',
-  'x-id',
-]);
-
-/**
- * Counts every request by bucket and class, so the cost benchmark reads what LanceDB and the functions really did
- * against S3 rather than an estimate.
- */
-function countRequests(server: S3rver, counts: S3RequestCounts): void {
-  server.middleware.unshift(async function requestCounter(ctx, next) {
-    if (ctx.method === 'GET' && ctx.path === REQUESTS_PATH) {
-      ctx.type = 'application/json';
-      ctx.body = JSON.stringify(counts);
-      return;
-    }
-    const bucket = decodeURIComponent(ctx.path.split('/')[1] ?? '');
-    if (bucket) {
-      counts[bucket] ??= { put: 0, list: 0, get: 0, delete: 0 };
-      counts[bucket][requestClass(ctx.method, ctx.path, ctx.querystring)]++;
-    }
-    await next();
-  });
-}
-
 /** S3 notifications carry keys form-encoded per segment (space → '+'); s3rver sends them raw. */
 export function encodeEventKey(key: string): string {
   return key
@@ -108,6 +45,9 @@ export function encodeEventKey(key: string): string {
     .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
     .join('/');
 }
+
+/** How long close() lets requests in flight finish. */
+const CLOSE_GRACE_MS = 5_000;
 
 /**
  * s3rver omits "folders" that contain only sub-folders when listing with a delimiter (so LanceDB finds no
@@ -267,7 +207,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   fixConditionalPut(server);
   fixAtomicWrites(server);
   const counts: S3RequestCounts = {};
-  countRequests(server, counts); // first in line: it sees every request, the fixed ones included
+  const inFlight = new Set<InFlight>();
+  countRequests(server, counts, inFlight); // first in line: it sees every request, the fixed ones included
   const { address, port } = await server.run();
   return {
     endpoint: `http://${address}:${port}`,
@@ -282,7 +223,21 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     },
     requests: () => structuredClone(counts),
     async close() {
-      await server.close();
+      // Keep-alive connections would hold the close open for as long as their clients send on them (LanceDB's pool
+      // does): idle ones are closed as they go idle, and whatever is still in flight after the grace is cut.
+      const http = server.httpServer;
+      const closed = server.close();
+      const idle = setInterval(() => http?.closeIdleConnections(), 50);
+      const cut = setTimeout(() => {
+        process.stderr.write(
+          `local S3: cut ${inFlight.size} request(s) at close: ${[...inFlight].slice(0, 5).map((r) => `${r.method} ${r.path}`)}\n`,
+        );
+        http?.closeAllConnections();
+      }, CLOSE_GRACE_MS);
+      await closed.finally(() => {
+        clearInterval(idle);
+        clearTimeout(cut);
+      });
       if (temporary) rmSync(directory, { recursive: true, force: true });
     },
   };

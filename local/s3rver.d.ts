@@ -17,6 +17,7 @@ declare module 's3rver' {
     status: number;
     type: string;
     body: unknown;
+    res: import('node:http').ServerResponse;
   }
   type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void;
   interface ListResult {

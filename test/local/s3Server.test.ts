@@ -8,15 +8,8 @@ import {
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeEventKey,
-  REQUESTS_PATH,
-  requestClass,
-  startLocalS3,
-  type LocalS3,
-  type S3EventNotification,
-  type S3RequestCounts,
-} from '../../local/s3Server.js';
+import { REQUESTS_PATH, requestClass, type S3RequestCounts } from '../../local/s3Requests.js';
+import { encodeEventKey, startLocalS3, type LocalS3, type S3EventNotification } from '../../local/s3Server.js';
 import { decodeS3Key } from '../../shared/adapters/s3/s3Event.js';
 
 let s3: LocalS3;
@@ -67,6 +60,50 @@ describe('local S3 server', () => {
       await counter.close();
     }
   });
+
+  it('closes while a client keeps sending on its keep-alive connection, which then fails to reach it', async () => {
+    const busy = await startLocalS3({ buckets: ['busy'] });
+    const sender = new S3Client({
+      endpoint: busy.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: busy.credentials,
+    });
+    let closed = false;
+    let failure: unknown = null;
+    // As LanceDB's pool does while work is in flight: one request after another on the same connection.
+    const sending = (async () => {
+      for (let i = 0; !closed && i < 10_000; i++)
+        await sender
+          .send(new PutObjectCommand({ Bucket: 'busy', Key: `k${i % 10}`, Body: 'x' }))
+          .catch((error: unknown) => {
+            failure = error;
+            closed = true;
+          });
+    })();
+    await sender.send(new HeadObjectCommand({ Bucket: 'busy', Key: 'k0' })).catch(() => undefined);
+    await busy.close();
+    const wasSending = failure === null;
+    closed = true;
+    await sending;
+    sender.destroy();
+    expect(wasSending).toBe(true); // closed with the client still at work, not after it gave up
+    await expect(sender.send(new HeadObjectCommand({ Bucket: 'busy', Key: 'k0' }))).rejects.toThrow();
+  });
+
+  it('cuts a request still unfinished after the grace instead of waiting for it', async () => {
+    const stuck = await startLocalS3({ buckets: ['stuck'] });
+    const { port, hostname } = new URL(stuck.endpoint);
+    // A PUT whose body never ends: its headers promise 1 MB and only a byte comes.
+    const socket = (await import('node:net')).connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('PUT /stuck/never HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\n\r\nx');
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await stuck.close();
+    await ended; // the server cut the connection
+    expect(socket.destroyed).toBe(true);
+  }, 20_000);
 
   it('classes requests as S3 prices them: listings as LIST, subresources and reads as GET, multi-deletes as DELETE', () => {
     expect(requestClass('GET', '/vectors')).toBe('list');

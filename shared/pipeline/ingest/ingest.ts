@@ -181,61 +181,67 @@ export async function syncDocuments(
       })()
     : Promise.resolve(new Map<string, DocumentStatus>());
   marking.catch(() => {}); // its error is thrown where it is awaited
-  const facts = new Map<string, DocumentFacts>();
-  const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
-  /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
-  const types = new Map(Object.entries(await deps.store.attributeTypes()));
-  const prepared: (Prepared | IngestFailure)[] = [];
-  const batch = new BatchCommit(deps, options.maxPendingChunks, () => marking);
-  /** The version each document was read at (null: it was gone). */
-  const versions = new Map<string, string | null>();
-  // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
-  for (const name of distinct) {
-    const refusal = refused.get(name);
-    if (refusal) {
-      prepared.push(skip(name, refusal));
-      continue;
-    }
-    // The first document always starts, so a batch makes progress whatever time it was given.
-    if (prepared.some((p) => p.action !== 'skipped') && options.outOfTime?.()) {
-      const error = new DeadlineError('not started: the batch ran out of time; its message is retried');
-      prepared.push({ source: name, action: 'failed', error });
-      continue;
-    }
-    try {
-      const content = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
-      let document: Prepared;
-      if (content !== null) {
-        versions.set(name, content.version);
-        document = await prepareDocument(name, content, stored.get(name), types, deps, facts);
-      } else if (stored.has(name)) {
-        versions.set(name, null);
-        const chunks = await deps.store.count(name);
-        document = { write: { source: name, contentHash: '', chunks: [] }, action: 'deleted', chunks };
-      } else {
-        document = { source: name, action: 'deleted', chunks: 0 };
+  try {
+    const facts = new Map<string, DocumentFacts>();
+    const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
+    /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
+    const types = new Map(Object.entries(await deps.store.attributeTypes()));
+    const prepared: (Prepared | IngestFailure)[] = [];
+    const batch = new BatchCommit(deps, options.maxPendingChunks, () => marking);
+    /** The version each document was read at (null: it was gone). */
+    const versions = new Map<string, string | null>();
+    // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
+    for (const name of distinct) {
+      const refusal = refused.get(name);
+      if (refusal) {
+        prepared.push(skip(name, refusal));
+        continue;
       }
-      prepared.push(document);
-      if ('write' in document) {
-        // Only a document that is written types its new attributes for the rest of the batch (one skipped does not).
-        for (const [name, value] of Object.entries(document.write.metadata ?? {}))
-          if (!types.has(name)) types.set(name, attributeTypeOf(value)!);
-        await batch.add(document);
+      // The first document always starts, so a batch makes progress whatever time it was given.
+      if (prepared.some((p) => p.action !== 'skipped') && options.outOfTime?.()) {
+        const error = new DeadlineError('not started: the batch ran out of time; its message is retried');
+        prepared.push({ source: name, action: 'failed', error });
+        continue;
       }
-    } catch (error) {
-      prepared.push(
-        error instanceof UnsupportedDocumentError ? skip(name, error) : { source: name, action: 'failed', error },
-      );
+      try {
+        const content = await reader.read(name, (size) => checkDocumentHeader(name, size, deps.rules));
+        let document: Prepared;
+        if (content !== null) {
+          versions.set(name, content.version);
+          document = await prepareDocument(name, content, stored.get(name), types, deps, facts);
+        } else if (stored.has(name)) {
+          versions.set(name, null);
+          const chunks = await deps.store.count(name);
+          document = { write: { source: name, contentHash: '', chunks: [] }, action: 'deleted', chunks };
+        } else {
+          document = { source: name, action: 'deleted', chunks: 0 };
+        }
+        prepared.push(document);
+        if ('write' in document) {
+          // Only a document that is written types its new attributes for the rest of the batch (one skipped does not).
+          for (const [name, value] of Object.entries(document.write.metadata ?? {}))
+            if (!types.has(name)) types.set(name, attributeTypeOf(value)!);
+          await batch.add(document);
+        }
+      } catch (error) {
+        prepared.push(
+          error instanceof UnsupportedDocumentError ? skip(name, error) : { source: name, action: 'failed', error },
+        );
+      }
     }
+    await batch.flush();
+    const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
+    // The outcomes are written while the chunk table's upkeep looks at its fragments (two tables: no conflict).
+    const recording = statuses
+      ? marking.then((previous) => recordStatuses(results, { deps, statuses, facts, previous, stored, at }))
+      : Promise.resolve(results);
+    // Both settled before the batch returns: work left running would be frozen mid-commit with the Lambda.
+    const [recorded] = await Promise.allSettled([recording, batch.compact()]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    return recorded.value;
+  } finally {
+    await marking.catch(() => {}); // settled however the batch ended (a failed read of the chunk table…)
   }
-  await batch.flush();
-  const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
-  // The outcomes are written while the chunk table's upkeep looks at its fragments (two tables: no conflict).
-  const recording = statuses
-    ? marking.then((previous) => recordStatuses(results, { deps, statuses, facts, previous, stored, at }))
-    : Promise.resolve(results);
-  const [outcomes] = await Promise.all([recording, batch.compact()]);
-  return outcomes;
 }
 
 /**

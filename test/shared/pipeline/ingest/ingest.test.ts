@@ -17,6 +17,7 @@ import type {
   DocumentReader,
   Embedder,
   SourceWrite,
+  StatusStore,
   StoredVersion,
 } from '../../../../shared/pipeline/ports.js';
 
@@ -515,5 +516,53 @@ describe('syncDocuments: bounds', () => {
     }
     expect(reader.reads).toEqual(['docs/1.txt']);
     expect([...ctx.store.sources.keys()]).toEqual(['docs/1.txt']);
+  });
+});
+
+/** A status store whose every call takes a few ticks, recording when each ended; `failRecord` fails record. */
+class SlowStatuses implements StatusStore {
+  readonly ended: string[] = [];
+  failRecord?: Error;
+  async #slowly<T>(what: string, value: T): Promise<T> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    this.ended.push(what);
+    return value;
+  }
+  compactIfFragmented = () => this.#slowly('compact', false);
+  mark = () => this.#slowly('mark', new Map());
+  record = async () => {
+    await this.#slowly('record', undefined);
+    if (this.failRecord) throw this.failRecord;
+  };
+  get = async () => null;
+  list = async () => ({ documents: [], next: null });
+}
+
+describe('syncDocuments: nothing left running once it settles (a Lambda freezes what runs on)', () => {
+  it('has finished the pending marks when it rejects before any commit', async () => {
+    const ctx = setup();
+    const statuses = new SlowStatuses();
+    ctx.store.failWith = new Error('chunk table unreachable');
+    const reader = new FakeDocuments({ 'docs/a.txt': bytesOf(TEXT) });
+    await expect(syncDocuments(['docs/a.txt'], reader, { ...ctx.deps, statuses })).rejects.toThrow(
+      'chunk table unreachable',
+    );
+    expect(statuses.ended).toEqual(['compact', 'mark']);
+  });
+
+  it("fails the batch's documents when their outcomes are not recorded, once the chunk table's upkeep is done", async () => {
+    const ctx = setup();
+    const statuses = new SlowStatuses();
+    statuses.failRecord = new Error('status table unreachable');
+    let upkeepDone = false;
+    ctx.store.optimizeIfFragmented = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      upkeepDone = true;
+      return false;
+    };
+    const reader = new FakeDocuments({ 'docs/a.txt': bytesOf(TEXT) });
+    const [result] = await syncDocuments(['docs/a.txt'], reader, { ...ctx.deps, statuses });
+    expect(result).toMatchObject({ source: 'docs/a.txt', action: 'failed', error: statuses.failRecord });
+    expect(upkeepDone).toBe(true);
   });
 });
