@@ -10,6 +10,14 @@ import { sidecarOf } from '../../shared/pipeline/metadata.js';
 import type { DocumentStatus } from '../../shared/pipeline/ingest/records.js';
 import { type Caller, tenantScope } from '../../shared/pipeline/tenants.js';
 import { createS3Client } from '../../shared/adapters/s3/s3Documents.js';
+import { currentVersion, listVersions } from '../../shared/adapters/s3/s3Versions.js';
+import {
+  RECORDED_FILTERS,
+  currentPage,
+  currentStatus,
+  listingPrefix,
+} from '../../shared/pipeline/ingest/currentStatus.js';
+import { isSidecar } from '../../shared/pipeline/metadata.js';
 import { cursorOf, keyOfPath, parseGetRequest, parseListRequest } from '../../shared/api/documents/documentsApi.js';
 import { createServices, documentRules } from '../../shared/wiring/services.js';
 import {
@@ -40,24 +48,56 @@ const ROUTE = /^\/documents(?:\/(.+?))?(\/upload-url)?$/;
 const JOB_ROUTE = /^\/ingestion-jobs(?:\/([^/]+))?$/;
 const rules = documentRules(config);
 
+/** Whether an S3 key is a document ingestion records (its events reach ingestion: the prefix, a supported type). */
+const isDocument = (key: string) =>
+  key.startsWith(config.tenancy.documentsPrefix) &&
+  !isSidecar(key) &&
+  rules.extensions.some((extension) => key.toLowerCase().endsWith(extension));
+
 /**
- * One document as its caller may see it: another tenant's is a 404 exactly like a missing one, so a key's
- * existence never leaks across tenants.
+ * One document as its caller may see it, as it stands now (its record against S3's current version): another
+ * tenant's is a 404 exactly like a missing one, so a key's existence never leaks across tenants.
  */
 async function visible(source: string, tenant: string | null): Promise<DocumentStatus> {
-  const status = await (await services.statuses()).get(source);
+  const [recorded, object] = await Promise.all([
+    (await services.statuses()).get(source),
+    isDocument(source) ? currentVersion(s3, bucket, source) : undefined,
+  ]);
+  const status = currentStatus(source, recorded, object, config.tenancy);
   if (!status || (tenant !== null && status.tenant !== tenant)) throw new NotFoundError(`no document ${source}`);
   return status;
 }
 
+/** A page of the status table, each against S3's current versions over the same range (see currentPage). */
 async function list(query: Record<string, string | undefined>, caller: Caller) {
   const request = parseListRequest(query);
   const tenant = tenantScope({ ...caller, stated: request.tenant }, config.tenancy);
-  const statuses = await services.statuses();
-  // A deleted document has left the list unless it is asked for by status.
-  const page = await statuses.list({ ...request, tenant });
-  const documents = request.status ? page.documents : page.documents.filter((d) => d.status !== 'deleted');
-  return { documents, nextCursor: page.next === null ? null : cursorOf(page.next) };
+  const filtered = request.status !== undefined && RECORDED_FILTERS.includes(request.status);
+  const page = await (await services.statuses()).list({
+    ...request,
+    status: filtered ? request.status : undefined,
+    tenant,
+  });
+  const listed = listingPrefix(request.prefix ?? '', tenant, config.tenancy);
+  const through = page.next !== null ? page.documents.at(-1)!.source : undefined;
+  const { versions, listedTo } =
+    listed === null
+      ? { versions: new Map(), listedTo: null }
+      : await listVersions(s3, bucket, { prefix: listed, after: request.after, through });
+  const current = currentPage({
+    rows: page.documents,
+    moreRows: page.next !== null,
+    objects: versions,
+    listed,
+    listedTo,
+    unfiltered: !filtered,
+    isDocument,
+    limit: request.limit,
+    tenant,
+    status: request.status,
+    tenancy: config.tenancy,
+  });
+  return { documents: current.documents, nextCursor: current.next === null ? null : cursorOf(current.next) };
 }
 
 async function show(source: string, query: Record<string, string | undefined>, caller: Caller) {

@@ -194,7 +194,13 @@ async function markDeadLetters(
   if (given.length === 0) return;
   logger.error('documents dead-lettered', { sources: given.map((g) => g.source), attempts: config.ingest.maxReceives });
   try {
-    await markGivenUp(await services.statuses(), given, config.ingest.maxReceives, new Date().toISOString());
+    await markGivenUp(
+      await services.statuses(),
+      given,
+      config.ingest.maxReceives,
+      new Date().toISOString(),
+      config.tenancy,
+    );
   } catch (error) {
     logger.error('dead-lettered documents not marked failed', { error: error as Error });
   }

@@ -249,6 +249,8 @@ export interface StatusStore {
   ): Promise<Map<string, DocumentStatus>>;
   /** Writes these statuses as they are, in one commit. */
   record(statuses: DocumentStatus[]): Promise<void>;
+  /** The recorded statuses of these documents (a read, no commit), by source. */
+  getMany(sources: string[]): Promise<Map<string, DocumentStatus>>;
   /** Compacts the store once writes have fragmented it (upkeep: nothing is lost if it fails); whether it did. */
   compactIfFragmented(): Promise<boolean>;
   get(source: string): Promise<DocumentStatus | null>;

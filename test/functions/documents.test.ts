@@ -248,6 +248,55 @@ describe('documents API over the real ingest handler (local S3, LanceDB on s3://
     expect(deleted.body.documents.map((d: { source: string }) => d.source)).toEqual(['docs/status/gone.txt']);
   });
 
+  it('shows a document uploaded straight to S3 pending before ingestion records anything, in the list too', async () => {
+    await change('docs/fresh/new.txt', 'Uploaded, not yet ingested.'); // its event is not handed to ingestion
+    expect((await call('GET', '/documents/docs/fresh/new.txt')).body).toMatchObject({
+      source: 'docs/fresh/new.txt',
+      status: 'pending',
+      chunks: 0,
+      tenant: 'fresh',
+      contentType: 'text/plain',
+    });
+    const listed = await call('GET', '/documents', { query: { prefix: 'docs/fresh/' } });
+    expect(listed.body).toMatchObject({ documents: [{ source: 'docs/fresh/new.txt', status: 'pending' }] });
+    const pending = await call('GET', '/documents', { query: { prefix: 'docs/fresh/', status: 'pending' } });
+    expect(pending.body.documents.map((d: { source: string }) => d.source)).toEqual(['docs/fresh/new.txt']);
+    const other = { sub: 'u2', tenant: 'globex' };
+    expect((await call('GET', '/documents/docs/fresh/new.txt', { claims: other })).status).toBe(404);
+    expect(
+      (await call('GET', '/documents', { claims: other, query: { prefix: 'docs/' } })).body.documents,
+    ).not.toContainEqual(expect.objectContaining({ source: 'docs/fresh/new.txt' }));
+  });
+
+  it('shows a re-upload pending, the old chunks still counted, until its outcome is recorded', async () => {
+    await ingest(await change('docs/fresh/again.txt', 'First version.'));
+    const event = await change('docs/fresh/again.txt', 'Second version, longer than the first one was.');
+    const shown = (await call('GET', '/documents/docs/fresh/again.txt')).body;
+    expect(shown).toMatchObject({ status: 'pending', chunks: 1, bytes: 14 });
+    const listed = await call('GET', '/documents', { query: { prefix: 'docs/fresh/again' } });
+    expect(listed.body.documents).toMatchObject([{ source: 'docs/fresh/again.txt', status: 'pending' }]);
+    const indexedOnly = await call('GET', '/documents', { query: { prefix: 'docs/fresh/again', status: 'indexed' } });
+    expect(indexedOnly.body.documents).toEqual([]);
+    await ingest(event);
+    expect((await call('GET', '/documents/docs/fresh/again.txt')).body).toMatchObject({ status: 'indexed', bytes: 46 });
+  });
+
+  it('shows a document deleted straight from S3 deleting until its removal is recorded', async () => {
+    await ingest(await change('docs/fresh/dropped.txt', 'Dropped soon.'));
+    const removed = await change('docs/fresh/dropped.txt', null);
+    expect((await call('GET', '/documents/docs/fresh/dropped.txt')).body).toMatchObject({
+      status: 'deleting',
+      chunks: 1,
+    });
+    const deleting = await call('GET', '/documents', { query: { prefix: 'docs/fresh/dropped', status: 'deleting' } });
+    expect(deleting.body.documents.map((d: { source: string }) => d.source)).toEqual(['docs/fresh/dropped.txt']);
+    await ingest(removed);
+    expect((await call('GET', '/documents/docs/fresh/dropped.txt')).body).toMatchObject({
+      status: 'deleted',
+      chunks: 0,
+    });
+  });
+
   it('pages the list in key order with an opaque cursor, filtered by prefix and status', async () => {
     for (const name of ['c', 'a', 'e', 'b', 'd']) await ingest(await change(`docs/paged/${name}.txt`, `Note ${name}.`));
     const first = await call('GET', '/documents', { query: { prefix: 'docs/paged/', limit: '2' } });

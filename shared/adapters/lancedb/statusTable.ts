@@ -118,8 +118,7 @@ export class LanceStatusStore implements StatusStore {
     at: string,
   ): Promise<Map<string, DocumentStatus>> {
     if (documents.length === 0) return new Map();
-    const rows = await this.#rows(sourcesPredicate(documents.map((d) => d.source)));
-    const previous = new Map(rows.map((r) => [r.source, statusOf(r)]));
+    const previous = await this.getMany(documents.map((d) => d.source));
     const pending = documents.map((document): DocumentStatus => {
       const base = previous.get(document.source) ?? { ...EMPTY, ...document, metadata: {} };
       return { ...base, status: state, reason: null, updatedAt: at };
@@ -170,6 +169,12 @@ export class LanceStatusStore implements StatusStore {
     if (fragmentStats.numSmallFragments < maxSmallFragments) return false;
     await this.optimize();
     return true;
+  }
+
+  async getMany(sources: string[]): Promise<Map<string, DocumentStatus>> {
+    if (sources.length === 0) return new Map();
+    const rows = await this.#rows(sourcesPredicate(sources));
+    return new Map(rows.map((r) => [r.source, statusOf(r)]));
   }
 
   async get(source: string): Promise<DocumentStatus | null> {

@@ -10,12 +10,12 @@ import { UnsupportedDocumentError } from '../../pipeline/errors.js';
 import { METADATA_LIMITS, sidecarOf } from '../../pipeline/metadata.js';
 import type { DocumentContent, DocumentReader } from '../../pipeline/ports.js';
 
-const isMissing = (error: unknown, name: 'NoSuchKey' | 'NotFound') =>
+export const isMissing = (error: unknown, name: 'NoSuchKey' | 'NotFound') =>
   (name === 'NoSuchKey' ? error instanceof NoSuchKey : error instanceof NotFound) ||
   (error as { name?: string }).name === name;
 
 /** A document's version: its ETag and its sidecar's (`-`: none), so a sidecar change is a new version too. */
-const versionOf = (document: string | undefined, sidecar: string | null | undefined) =>
+export const versionOf = (document: string | undefined, sidecar: string | null | undefined) =>
   `${document ?? ''}|${sidecar ?? '-'}`;
 
 export interface S3ClientSettings {

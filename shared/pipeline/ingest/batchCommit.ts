@@ -40,8 +40,6 @@ export class BatchCommit {
   constructor(
     private readonly deps: { store: ChunkWriter; log: Log },
     private readonly maxPendingChunks = MAX_PENDING_CHUNKS,
-    /** Awaited before the first commit: what must land before any chunk does (the batch's pending statuses). */
-    private readonly beforeCommit: () => Promise<unknown> = async () => {},
   ) {}
 
   async add(write: PendingWrite): Promise<void> {
@@ -55,7 +53,6 @@ export class BatchCommit {
     this.#pending = [];
     this.#pendingChunks = 0;
     if (writes.length === 0) return;
-    await this.beforeCommit();
     const settled = await Promise.allSettled(this.deps.store.replaceSources(writes.map((p) => p.write)));
     for (const [i, write] of writes.entries()) {
       this.#settled.set(write, settled[i]!);

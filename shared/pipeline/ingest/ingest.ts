@@ -23,7 +23,7 @@ import { locateChunks, pagesOf } from './citations.js';
 import { chunkText, type SplitOptions } from './splitter.js';
 import { BatchCommit, type IngestFailure, type IngestOutcome, type Prepared, type SyncResult } from './batchCommit.js';
 import { DEFAULT_TENANCY, type TenancySettings, tenantOf } from '../tenants.js';
-import { contentTypeOf, type DocumentFacts, recordStatuses } from './statuses.js';
+import { type DocumentFacts, recordStatuses } from './statuses.js';
 import type { DocumentStatus } from './records.js';
 
 export type { DocumentReader } from '../ports.js';
@@ -161,33 +161,26 @@ export async function syncDocuments(
     }
   }
   const at = new Date().toISOString();
-  // Pending before any chunk is committed, so "is my file indexed yet?" has its answer while the batch runs, and a
-  // crash leaves it pending, never indexed.
-  const tenancy = deps.tenancy ?? DEFAULT_TENANCY;
-  const pending = distinct.map((source) => ({
-    source,
-    tenant: tenantOf(source, {}, tenancy),
-    contentType: contentTypeOf(source),
-  }));
-  // Written while the batch reads and embeds (I/O beside the CPU work), awaited before any chunk is committed; the
-  // status table's compaction, when due, goes first in that time, so it never waits on the batch's critical path.
+  // Only the outcomes are recorded (one status commit a batch): until then a document reads as pending because S3
+  // holds a version its record does not reflect (currentStatus.ts). What each was before is read while the batch
+  // reads and embeds, and the status table's compaction, when due, goes first in that time, off the critical path.
   const { statuses } = deps;
-  const marking = statuses
+  const reading = statuses
     ? (async () => {
         await statuses
           .compactIfFragmented()
           .catch((error: unknown) => deps.log.warn('status compaction deferred', { reason: (error as Error).message }));
-        return statuses.mark(pending, 'pending', at);
+        return statuses.getMany(distinct);
       })()
     : Promise.resolve(new Map<string, DocumentStatus>());
-  marking.catch(() => {}); // its error is thrown where it is awaited
+  reading.catch(() => {}); // its error is thrown where it is awaited
   try {
     const facts = new Map<string, DocumentFacts>();
     const stored = await deps.store.sourceHashes(distinct.filter((name) => !refused.has(name)));
     /** Each attribute's type: the table's columns', then the first document of the batch to bring it. */
     const types = new Map(Object.entries(await deps.store.attributeTypes()));
     const prepared: (Prepared | IngestFailure)[] = [];
-    const batch = new BatchCommit(deps, options.maxPendingChunks, () => marking);
+    const batch = new BatchCommit(deps, options.maxPendingChunks);
     /** The version each document was read at (null: it was gone). */
     const versions = new Map<string, string | null>();
     // One document at a time: the embedder is the bottleneck anyway, and memory holds one document's bytes.
@@ -233,14 +226,14 @@ export async function syncDocuments(
     const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
     // The outcomes are written while the chunk table's upkeep looks at its fragments (two tables: no conflict).
     const recording = statuses
-      ? marking.then((previous) => recordStatuses(results, { deps, statuses, facts, previous, stored, at }))
+      ? reading.then((previous) => recordStatuses(results, { deps, statuses, facts, previous, stored, at }))
       : Promise.resolve(results);
     // Both settled before the batch returns: work left running would be frozen mid-commit with the Lambda.
     const [recorded] = await Promise.allSettled([recording, batch.compact()]);
     if (recorded.status === 'rejected') throw recorded.reason;
     return recorded.value;
   } finally {
-    await marking.catch(() => {}); // settled however the batch ended (a failed read of the chunk table…)
+    await reading.catch(() => {}); // settled however the batch ended (a failed read of the chunk table…)
   }
 }
 

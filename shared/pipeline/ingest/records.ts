@@ -29,6 +29,13 @@ export interface DocumentStatus {
   updatedAt: string;
 }
 
+/** What S3 holds of a document now: the version ingestion would read (its ETag and its sidecar's), and when. */
+export interface ObjectVersion {
+  version: string;
+  /** ISO time the object was last written. */
+  lastModified: string;
+}
+
 export interface StatusQuery {
   /** Only this tenant's documents; null: every document (no tenant scope). */
   tenant: string | null;

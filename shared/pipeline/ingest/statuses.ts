@@ -29,6 +29,21 @@ const CONTENT_TYPES: Record<string, string> = {
 export const contentTypeOf = (source: string): string | null =>
   CONTENT_TYPES[path.extname(source).toLowerCase()] ?? null;
 
+/** The status of a document nothing is recorded of yet: pending, its tenant by its path (its metadata unread). */
+export const unrecordedStatus = (source: string, tenancy: TenancySettings, at: string): DocumentStatus => ({
+  source,
+  status: 'pending',
+  reason: null,
+  chunks: 0,
+  bytes: null,
+  contentHash: null,
+  contentType: contentTypeOf(source),
+  tenant: tenantOf(source, {}, tenancy),
+  metadata: {},
+  version: null,
+  updatedAt: at,
+});
+
 /** A failure's reason as a status may show it: the message of an error meant for callers, else only its kind. */
 export function reasonOf(error: unknown): string {
   if (error instanceof AppError) return error.publicMessage;
@@ -138,13 +153,18 @@ export async function markGivenUp(
   given: { source: string; error: unknown }[],
   attempts: number,
   at: string,
+  tenancy: TenancySettings = DEFAULT_TENANCY,
 ): Promise<void> {
-  const marked: DocumentStatus[] = [];
-  for (const { source, error } of given) {
-    const current = await statuses.get(source);
-    if (!current) continue;
+  // One never recorded (every attempt died before its outcome was written) is failed all the same.
+  const current = await statuses.getMany(given.map((g) => g.source));
+  const marked = given.map(({ source, error }): DocumentStatus => {
     const reason = `gave up after ${attempts} attempts (the message is in the dead-letter queue): ${reasonOf(error)}`;
-    marked.push({ ...current, status: 'failed', reason, updatedAt: at });
-  }
+    return {
+      ...(current.get(source) ?? unrecordedStatus(source, tenancy, at)),
+      status: 'failed',
+      reason,
+      updatedAt: at,
+    };
+  });
   await statuses.record(marked);
 }
