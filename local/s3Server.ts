@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +79,38 @@ function fixDelimiterListing(server: S3rver): void {
     }
     return { objects, commonPrefixes: [...prefixes].sort(), isTruncated: isTruncated || flat.isTruncated };
   };
+}
+
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17 on) refuses: every listing
+ * past its first page fails with a 500. Here a token is the page's last key (base64url), read back as start-after.
+ */
+function fixContinuationTokens(server: S3rver): void {
+  const truncation = new AsyncLocalStorage<{ last?: string }>();
+  const list = server.store.listObjects.bind(server.store);
+  server.store.listObjects = async (bucket, options) => {
+    const result = await list(bucket, options);
+    const page = truncation.getStore();
+    if (!page || !result.isTruncated) return result;
+    page.last = result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
+    return { ...result, isTruncated: false }; // so s3rver makes no token of its own
+  };
+  // Just before the router: the response is still an object here (s3rver encodes it as XML further out).
+  server.middleware.splice(server.middleware.length - 1, 0, async function continuationTokens(ctx, next) {
+    const token = ctx.query['continuation-token'];
+    if (ctx.method !== 'GET' || ctx.query['list-type'] !== '2') return next();
+    if (typeof token === 'string') {
+      const { 'continuation-token': _, ...rest } = ctx.query;
+      ctx.query = { ...rest, 'start-after': Buffer.from(token, 'base64url').toString('utf8') };
+    }
+    const page: { last?: string } = {};
+    await truncation.run(page, next);
+    const result = (ctx.body as { ListBucketResult?: Record<string, unknown> } | undefined)?.ListBucketResult;
+    if (!result) return;
+    if (typeof token === 'string') Object.assign(result, { StartAfter: undefined, ContinuationToken: token });
+    if (page.last !== undefined)
+      Object.assign(result, { IsTruncated: true, NextContinuationToken: Buffer.from(page.last).toString('base64url') });
+  });
 }
 
 /**
@@ -206,6 +239,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   fixDelimiterListing(server);
   fixConditionalPut(server);
   fixAtomicWrites(server);
+  fixContinuationTokens(server);
   const counts: S3RequestCounts = {};
   const inFlight = new Set<InFlight>();
   countRequests(server, counts, inFlight); // first in line: it sees every request, the fixed ones included

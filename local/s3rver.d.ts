@@ -13,6 +13,7 @@ declare module 's3rver' {
     method: string;
     path: string;
     querystring: string;
+    query: Record<string, string | string[] | undefined>;
     get(header: string): string;
     status: number;
     type: string;

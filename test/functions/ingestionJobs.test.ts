@@ -142,7 +142,10 @@ describe('ingestion jobs (documents API → Lambda Invoke API → ingest handler
     expect((await call('GET', '/documents/docs/sync/e.pdf')).body).toMatchObject({ status: 'failed' });
     expect((await call('GET', '/documents/docs/sync/m.txt')).body).toMatchObject({ metadata: { year: 2026 } });
     // Outside the job's prefix: not synced, so only S3 knows it (its upload's event never reached ingestion here).
-    expect((await call('GET', '/documents/docs/other/outside.txt')).body).toMatchObject({ status: 'pending', chunks: 0 });
+    expect((await call('GET', '/documents/docs/other/outside.txt')).body).toMatchObject({
+      status: 'pending',
+      chunks: 0,
+    });
   });
 
   it('redrives only the failed documents once their cause is fixed', async () => {

@@ -31,7 +31,12 @@ export async function currentVersion(client: S3Client, bucket: string, key: stri
 export async function listVersions(
   client: S3Client,
   bucket: string,
-  range: { prefix: string; after?: string; through?: string },
+  range: {
+    prefix: string;
+    after?: string;
+    through?: string /** Keys a call asks for. @default 1000 */;
+    pageSize?: number;
+  },
 ): Promise<{ versions: Map<string, ObjectVersion>; listedTo: string | null }> {
   const documents = new Map<string, { etag: string; at: string }>();
   const sidecars = new Map<string, string>();
@@ -44,6 +49,7 @@ export async function listVersions(
       new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: range.prefix,
+        MaxKeys: range.pageSize,
         ...(token ? { ContinuationToken: token } : range.after ? { StartAfter: range.after } : {}),
       }),
     );

@@ -24,7 +24,7 @@ export function currentStatus(
   const changed =
     recorded.version !== null ? recorded.version !== object.version : object.lastModified > recorded.updatedAt;
   if (!changed || recorded.status === 'pending') return recorded;
-  const updatedAt = object.lastModified > recorded.updatedAt ? object.lastModified : recorded.updatedAt;
+  const updatedAt = [object.lastModified, recorded.updatedAt].sort().at(-1)!; // ISO times: later sorts last
   return { ...recorded, status: 'pending', reason: null, updatedAt };
 }
 
@@ -74,14 +74,14 @@ export function currentPage(parts: PageParts): { documents: DocumentStatus[]; ne
   const { rows, objects, listed, listedTo } = parts;
   const lastRow = parts.moreRows ? rows.at(-1)?.source : undefined;
   const bounds = [lastRow, listedTo ?? undefined].filter((b): b is string => b !== undefined);
-  const bound = bounds.length > 0 ? bounds.reduce((a, b) => (a < b ? a : b)) : undefined;
+  const bound = bounds.sort()[0]; // the nearer of the two ends (keys sort as UTF-16 code units, as here)
   const within = (key: string) => bound === undefined || key <= bound;
   const recorded = new Map(rows.filter((r) => within(r.source)).map((r) => [r.source, r]));
   const keys = new Set(recorded.keys());
   if (parts.unfiltered)
     for (const key of objects.keys()) if (within(key) && !recorded.has(key) && parts.isDocument(key)) keys.add(key);
   const documents: DocumentStatus[] = [];
-  for (const key of [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const key of [...keys].sort()) {
     const object = listed !== null && key.startsWith(listed) ? (objects.get(key) ?? null) : undefined;
     const status = currentStatus(key, recorded.get(key) ?? null, object, parts.tenancy);
     if (!status || (parts.tenant !== null && status.tenant !== parts.tenant)) continue;
