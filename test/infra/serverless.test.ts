@@ -266,6 +266,11 @@ describe('serverless package (offline)', () => {
     const allowed = (action: string) =>
       documents.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(allowed('s3:GetObject').join()).toContain('vectors/lancedb/*');
+    // It reads the documents' current versions (HEAD, a list of the documents prefix only).
+    expect(allowed('s3:GetObject').join()).toContain('documents/docs/*');
+    const lists = documents.filter((s) => actions(s).includes('s3:ListBucket'));
+    const listDocuments = lists.find((s) => /-documents\b|:::documents/.test(JSON.stringify(s.Resource)));
+    expect(listDocuments?.Condition).toEqual({ StringLike: { 's3:prefix': ['docs/*'] } });
     expect(allowed('s3:DeleteObject').sort()).toEqual([
       expect.stringContaining('documents/docs/*'),
       expect.stringContaining('vectors/ingestion-jobs/*'),
