@@ -7,7 +7,10 @@ import { type IngestDeps, syncDocuments } from '../shared/pipeline/ingest/ingest
 import type { DocumentStatus } from '../shared/pipeline/ingest/records.js';
 import { silentLog } from '../shared/pipeline/log.js';
 import type { DocumentContent, DocumentReader } from '../shared/pipeline/ports.js';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../shared/adapters/s3/s3Documents.js';
 import { affinityOf, pin } from './cpus.js';
 import { startS3Process } from './s3Process.js';
 import { type BenchRow, formatTiming, time, timeInterleaved, timePaired } from './stats.js';
@@ -152,24 +155,46 @@ async function listing(
   });
   const handler = (await import('../functions/documents/handler.js')).handler as unknown as Handler;
   const context = { functionName: 'documents', awsRequestId: 'bench', getRemainingTimeInMillis: () => 29_000 };
-  const get = (rawPath: string, query?: Record<string, string>) => async () => {
-    const event = {
-      version: '2.0',
-      rawPath,
-      queryStringParameters: query,
-      headers: {},
-      requestContext: { requestId: 'bench', http: { method: 'GET', path: rawPath } },
+  const get =
+    (rawPath: string, query?: Record<string, string>, answer = false) =>
+    async () => {
+      const event = {
+        version: '2.0',
+        rawPath,
+        queryStringParameters: query,
+        headers: {},
+        requestContext: { requestId: 'bench', http: { method: 'GET', path: rawPath } },
+      };
+      const res = await handler(event, context);
+      if (res.statusCode !== 200) throw new Error(`${rawPath}: ${res.statusCode} ${res.body}`);
+      return answer ? (JSON.parse(res.body) as { documents: DocumentStatus[] }) : undefined;
     };
-    const res = await handler(event, context);
-    if (res.statusCode !== 200) throw new Error(`${rawPath}: ${res.statusCode} ${res.body}`);
+  // The timed page must be the real one: every document as recorded, none read as pending or deleting.
+  const expectIndexed = async (page: Promise<{ documents: DocumentStatus[] } | undefined>) => {
+    const { documents } = (await page)!;
+    if (documents.length !== 100 || documents.some((d) => d.status !== 'indexed' && d.status !== 'failed'))
+      throw new Error(`the list does not answer the seeded statuses: ${JSON.stringify(documents[0])}`);
   };
-  // Ten tenants, 100 documents each per thousand, written a thousand per commit as ingestion batches would.
+  // Ten tenants, 100 documents each per thousand, written a thousand per commit as ingestion batches would; each is
+  // in the documents bucket too, at the version its status reflects (the handler compares the two).
+  const client = createS3Client({ region: 'us-east-1', endpoint: s3.endpoint });
+  const sourceOf = (i: number) => `docs/t${i % 10}/doc-${String(i).padStart(6, '0')}.pdf`;
+  const bodyOf = (i: number) => `document ${i}`;
   const seed = async (from: number, to: number) => {
     for (let start = from; start < to; start += 1000) {
-      const rows = Array.from({ length: Math.min(1000, to - start) }, (_, j): DocumentStatus => {
+      const count = Math.min(1000, to - start);
+      for (let k = 0; k < count; k += 16)
+        await Promise.all(
+          Array.from({ length: Math.min(16, count - k) }, (_, j) =>
+            client.send(
+              new PutObjectCommand({ Bucket: 'documents', Key: sourceOf(start + k + j), Body: bodyOf(start + k + j) }),
+            ),
+          ),
+        );
+      const rows = Array.from({ length: count }, (_, j): DocumentStatus => {
         const i = start + j;
         return {
-          source: `docs/t${i % 10}/doc-${String(i).padStart(6, '0')}.pdf`,
+          source: sourceOf(i),
           status: i % 50 === 0 ? 'failed' : 'indexed',
           reason: i % 50 === 0 ? 'PDF is damaged' : null,
           chunks: 12,
@@ -178,7 +203,7 @@ async function listing(
           contentType: 'application/pdf',
           tenant: `t${i % 10}`,
           metadata: { year: 2000 + (i % 25) },
-          version: `"etag-${i}"|-`,
+          version: `"${createHash('md5').update(bodyOf(i)).digest('hex')}"|-`,
           updatedAt: new Date().toISOString(),
         };
       });
@@ -186,6 +211,7 @@ async function listing(
     }
   };
   const measure = async (count: number) => {
+    await expectIndexed(get('/documents', { limit: '100' }, true)());
     const [page, one] = await timeInterleaved(
       [get('/documents', { limit: '100' }), get(`/documents/docs/t3/doc-${String(count - 7).padStart(6, '0')}.pdf`)],
       options.runs,

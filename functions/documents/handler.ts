@@ -83,7 +83,13 @@ async function list(query: Record<string, string | undefined>, caller: Caller) {
   const { versions, listedTo } =
     listed === null
       ? { versions: new Map(), listedTo: null }
-      : await listVersions(s3, bucket, { prefix: listed, after: request.after, through });
+      : // A page's documents and their sidecars, each call: a listing costs what it returns (S3's response, s3rver's reads).
+        await listVersions(s3, bucket, {
+          prefix: listed,
+          after: request.after,
+          through,
+          pageSize: 2 * request.limit + 2,
+        });
   const current = currentPage({
     rows: page.documents,
     moreRows: page.next !== null,

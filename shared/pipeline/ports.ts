@@ -247,8 +247,8 @@ export interface StatusStore {
     state: 'pending' | 'deleting',
     at: string,
   ): Promise<Map<string, DocumentStatus>>;
-  /** Writes these statuses as they are, in one commit. */
-  record(statuses: DocumentStatus[]): Promise<void>;
+  /** Writes these statuses as they are, in one commit; `unrecorded`: none of them has a record yet. */
+  record(statuses: DocumentStatus[], options?: { unrecorded?: boolean }): Promise<void>;
   /** The recorded statuses of these documents (a read, no commit), by source. */
   getMany(sources: string[]): Promise<Map<string, DocumentStatus>>;
   /** Compacts the store once writes have fragmented it (upkeep: nothing is lost if it fails); whether it did. */

@@ -109,7 +109,9 @@ export class LanceStatusStore implements StatusStore {
   }
 
   async #rows(where: string): Promise<StatusRow[]> {
-    return readOrUnavailable(async () => (await this.table.query().where(where).toArray()) as StatusRow[]);
+    return latestPerSource(
+      await readOrUnavailable(async () => (await this.table.query().where(where).toArray()) as StatusRow[]),
+    );
   }
 
   async mark(
@@ -127,15 +129,15 @@ export class LanceStatusStore implements StatusStore {
     return previous;
   }
 
-  async record(statuses: DocumentStatus[]): Promise<void> {
+  async record(statuses: DocumentStatus[], options: { unrecorded?: boolean } = {}): Promise<void> {
     if (statuses.length === 0) return;
-    const rows = statuses.map(rowOf);
+    const rows = statuses.map(rowOf) as unknown as Record<string, unknown>[];
+    // Rows of documents with no record are appended: a third cheaper than the merge, which looks every key up. A
+    // batch racing this one on the same new key may append it too; reads take the later row, the next merge both.
     await withCommitRetry(() =>
-      this.table
-        .mergeInsert('source_id')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(rows as unknown as Record<string, unknown>[]),
+      options.unrecorded
+        ? this.table.add(rows)
+        : this.table.mergeInsert('source_id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows),
     );
     this.#commitsSinceCheck++;
   }
@@ -196,13 +198,23 @@ export class LanceStatusStore implements StatusStore {
       return (await (conditions.length > 0 ? q.where(conditions.join(' AND ')) : q).toArray()) as StatusRow[];
     });
     const { prefix = '', after } = query;
-    const matching = rows
+    const matching = latestPerSource(rows)
       .filter((r) => r.source.startsWith(prefix) && (after === undefined || r.source > after))
       .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
     const page = matching.slice(0, query.limit).map(statusOf);
     const next = matching.length > query.limit ? page.at(-1)!.source : null;
     return { documents: page, next };
   }
+}
+
+/** One row per source, the last written (two batches appending the same new document each leave one). */
+function latestPerSource(rows: StatusRow[]): StatusRow[] {
+  const latest = new Map<string, StatusRow>();
+  for (const row of rows) {
+    const seen = latest.get(row.source_id);
+    if (!seen || row.updated_at > seen.updated_at) latest.set(row.source_id, row);
+  }
+  return latest.size === rows.length ? rows : [...latest.values()];
 }
 
 /** A status before anything but its name, tenant and type is known of its document. */

@@ -49,7 +49,7 @@ export async function listVersions(
       new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: range.prefix,
-        MaxKeys: range.pageSize,
+        MaxKeys: range.pageSize === undefined ? undefined : Math.min(1000, range.pageSize),
         ...(token ? { ContinuationToken: token } : range.after ? { StartAfter: range.after } : {}),
       }),
     );

@@ -136,7 +136,7 @@ export async function recordStatuses(
     at: context.at,
   });
   try {
-    await context.statuses.record(statuses);
+    await context.statuses.record(statuses, { unrecorded: statuses.every((s) => !previous.has(s.source)) });
     return results;
   } catch (error) {
     deps.log.error('document statuses not recorded; the batch is retried', { error: error as Error });

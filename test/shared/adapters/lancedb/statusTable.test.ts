@@ -74,3 +74,21 @@ describe('LanceStatusStore upkeep', () => {
     expect(await statuses.compactIfFragmented()).toBe(true);
   });
 });
+
+describe('LanceStatusStore: statuses of documents with no record yet', () => {
+  it('appends them, and a key two racing batches both appended reads as its later row until a merge updates both', async () => {
+    const statuses = await open();
+    const first = { ...indexed('docs/new.txt', 1), updatedAt: '2026-12-07T00:00:01.000Z' };
+    const second = { ...indexed('docs/new.txt', 2), updatedAt: '2026-12-07T00:00:02.000Z' };
+    await statuses.record([second], { unrecorded: true });
+    await statuses.record([first], { unrecorded: true }); // the racing batch, committed later with an earlier start
+    expect(await statuses.table.countRows()).toBe(2);
+    expect(await statuses.get('docs/new.txt')).toEqual(second);
+    expect((await statuses.getMany(['docs/new.txt'])).get('docs/new.txt')).toEqual(second);
+    expect((await statuses.list({ tenant: null, limit: 10 })).documents).toEqual([second]);
+    const third = { ...indexed('docs/new.txt', 3), updatedAt: '2026-12-07T00:00:03.000Z' };
+    await statuses.record([third]);
+    expect((await statuses.table.query().toArray()).map((r) => r.chunks)).toEqual([3, 3]);
+    expect(await statuses.get('docs/new.txt')).toEqual(third);
+  });
+});
