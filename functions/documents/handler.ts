@@ -83,12 +83,13 @@ async function list(query: Record<string, string | undefined>, caller: Caller) {
   const { versions, listedTo } =
     listed === null
       ? { versions: new Map(), listedTo: null }
-      : // A page's documents and their sidecars, each call: a listing costs what it returns (S3's response, s3rver's reads).
+      : // A call lists a page's documents and their sidecars (a listing costs what it returns), or S3's most when a
+        // status filter spreads the page's rows over many more keys.
         await listVersions(s3, bucket, {
           prefix: listed,
           after: request.after,
           through,
-          pageSize: 2 * request.limit + 2,
+          pageSize: filtered ? 1000 : 2 * request.limit + 2,
         });
   const current = currentPage({
     rows: page.documents,
