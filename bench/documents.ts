@@ -17,8 +17,8 @@ import { type BenchRow, formatTiming, time, timeInterleaved, timePaired } from '
 
 /**
  * The documents API's costs, on LanceDB on a local S3 server in its own process (the deployed layout):
- * - status upkeep on ingest: batches of new documents synced with the status table kept (pending before, the
- *   outcomes after the commit) and without it, taken in turn, in documents per second; at the deployed batch size
+ * - status upkeep on ingest: batches of new documents synced with the status table kept (the earlier statuses
+ *   read while the batch embeds, the outcomes written after the commit) and without it, taken in turn, in documents per second; at the deployed batch size
  *   (serverless.yml's ingestBatchSize, what a busy queue fills) and at a third of it;
  * - `GET /documents` (a page of 100) and `GET /documents/{key}` through the documents handler at 10,000 documents,
  *   against the same at 1,000 (the table grown in between).

@@ -142,7 +142,7 @@ export class LanceStatusStore implements StatusStore {
     this.#commitsSinceCheck++;
   }
 
-  /** Fragments of the table: every ingest batch adds one or two (its pending marks, its outcomes). */
+  /** Fragments of the table: every ingest batch adds one (its outcomes), every API mark one. */
   async fragments(): Promise<number> {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
@@ -159,7 +159,7 @@ export class LanceStatusStore implements StatusStore {
   }
 
   /**
-   * Optimizes once small fragments pile up: each mark and record reads every fragment, so without it their cost
+   * Optimizes once small fragments pile up: each read, mark and merge reads every fragment, so without it their cost
    * grows with the batches ingested since the last maintenance run. Whether it did.
    */
   async compactIfFragmented(maxSmallFragments = 16): Promise<boolean> {
