@@ -20,9 +20,11 @@ export function currentStatus(
     return { ...recorded, status: 'deleting', reason: null };
   }
   if (!recorded) return unrecordedStatus(source, tenancy, object.lastModified);
-  // A record without a version (its document was refused or gone before it was read) is older than a later write.
+  // Deleted, yet S3 has it: uploaded since. A record of a document refused before it was read has no version: an
+  // object written after it is newer.
   const changed =
-    recorded.version !== null ? recorded.version !== object.version : object.lastModified > recorded.updatedAt;
+    recorded.status === 'deleted' ||
+    (recorded.version !== null ? recorded.version !== object.version : object.lastModified > recorded.updatedAt);
   if (!changed || recorded.status === 'pending') return recorded;
   const updatedAt = [object.lastModified, recorded.updatedAt].sort().at(-1)!; // ISO times: later sorts last
   return { ...recorded, status: 'pending', reason: null, updatedAt };

@@ -223,15 +223,21 @@ export async function syncDocuments(
       }
     }
     await batch.flush();
-    const results = await Promise.all(prepared.map((p) => unlessChanged(batch.resultOf(p), reader, versions)));
-    // The outcomes are written while the chunk table's upkeep looks at its fragments (two tables: no conflict).
+    const committed = prepared.map((p) => batch.resultOf(p));
+    // The outcomes are written while each written document's version is checked again and the chunk table's upkeep
+    // looks at its fragments (other tables, other objects: no conflict). A document that changed meanwhile is
+    // recorded at the version it was read, which S3 no longer holds, so it reads as pending (currentStatus.ts) until
+    // its retry records it again.
     const recording = statuses
-      ? reading.then((previous) => recordStatuses(results, { deps, statuses, facts, previous, stored, at }))
-      : Promise.resolve(results);
-    // Both settled before the batch returns: work left running would be frozen mid-commit with the Lambda.
-    const [recorded] = await Promise.allSettled([recording, batch.compact()]);
+      ? reading.then((previous) => recordStatuses(committed, { deps, statuses, facts, previous, stored, at }))
+      : Promise.resolve(committed);
+    const checking = Promise.all(committed.map((result) => unlessChanged(result, reader, versions)));
+    // All settled before the batch returns: work left running would be frozen mid-commit with the Lambda.
+    const [recorded, checked] = await Promise.allSettled([recording, checking, batch.compact()]);
     if (recorded.status === 'rejected') throw recorded.reason;
-    return recorded.value;
+    if (checked.status === 'rejected') throw checked.reason;
+    // A document fails if its outcome was not recorded or it changed while it was indexed.
+    return checked.value.map((result, i) => (recorded.value[i]!.action === 'failed' ? recorded.value[i]! : result));
   } finally {
     await reading.catch(() => {}); // settled however the batch ended (a failed read of the chunk table…)
   }

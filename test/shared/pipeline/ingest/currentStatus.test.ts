@@ -65,6 +65,12 @@ describe('currentStatus: the record against what S3 holds now', () => {
     expect(currentStatus('docs/acme/a.txt', null, null, DEFAULT_TENANCY)).toBeNull();
   });
 
+  it('is pending when S3 has a document recorded deleted (uploaded again since), whatever its time', () => {
+    const deleted = indexed('docs/acme/a.txt', null, { status: 'deleted', chunks: 0, updatedAt: T1 });
+    const sameSecond = { version: 'v2', lastModified: '2026-12-07T10:59:59.000Z' };
+    expect(currentStatus('docs/acme/a.txt', deleted, sameSecond, DEFAULT_TENANCY)).toMatchObject({ status: 'pending' });
+  });
+
   it('judges a record without a version by time: only an object written after it is pending', () => {
     const refused = indexed('docs/acme/big.txt', null, { status: 'failed', reason: 'too large', chunks: 0 });
     const earlier = { version: 'v1', lastModified: '2026-12-07T09:59:59.000Z' };
