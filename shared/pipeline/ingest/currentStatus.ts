@@ -20,11 +20,12 @@ export function currentStatus(
     return { ...recorded, status: 'deleting', reason: null };
   }
   if (!recorded) return unrecordedStatus(source, tenancy, object.lastModified);
-  // Deleted, yet S3 has it: uploaded since. A record of a document refused before it was read has no version: an
-  // object written after it is newer.
+  // Deleted, yet S3 has it: uploaded since. A failure may be recorded at the version before the one that failed (it
+  // was refused before it was read, or dead-lettered), and a refusal has none: only an object written after it is new.
+  const newer = object.lastModified > recorded.updatedAt;
   const changed =
     recorded.status === 'deleted' ||
-    (recorded.version !== null ? recorded.version !== object.version : object.lastModified > recorded.updatedAt);
+    (recorded.status === 'failed' || recorded.version === null ? newer : recorded.version !== object.version);
   if (!changed || recorded.status === 'pending') return recorded;
   const updatedAt = [object.lastModified, recorded.updatedAt].sort().at(-1)!; // ISO times: later sorts last
   return { ...recorded, status: 'pending', reason: null, updatedAt };

@@ -82,6 +82,14 @@ describe('currentStatus: the record against what S3 holds now', () => {
     });
   });
 
+  it('keeps a failure recorded at the version before the one that failed; an upload after it is pending', () => {
+    const failed = indexed('docs/acme/a.pdf', 'v0', { status: 'failed', reason: 'too large', updatedAt: T1 });
+    const theFailedOne = { version: 'v1', lastModified: '2026-12-07T10:30:00.000Z' };
+    expect(currentStatus('docs/acme/a.pdf', failed, theFailedOne, DEFAULT_TENANCY)).toBe(failed);
+    const fixed = { version: 'v2', lastModified: '2026-12-07T11:30:00.000Z' };
+    expect(currentStatus('docs/acme/a.pdf', failed, fixed, DEFAULT_TENANCY)).toMatchObject({ status: 'pending' });
+  });
+
   it('keeps a pending record (a direct PUT, a retried failure) pending whatever S3 holds', () => {
     const retried = indexed('docs/acme/a.txt', 'v1', { status: 'pending', reason: 'last attempt failed, retried: x' });
     expect(currentStatus('docs/acme/a.txt', retried, { version: 'v2', lastModified: T1 }, DEFAULT_TENANCY)).toBe(
