@@ -1,3 +1,4 @@
+import { compareKeys, sortKeys } from '../keyOrder.js';
 import type { TenancySettings } from '../tenants.js';
 import type { DocumentState, DocumentStatus, ObjectVersion } from './records.js';
 import { unrecordedStatus } from './statuses.js';
@@ -77,15 +78,17 @@ export function currentPage(parts: PageParts): { documents: DocumentStatus[]; ne
   const { rows, objects, listed, listedTo } = parts;
   const lastRow = parts.moreRows ? rows.at(-1)?.source : undefined;
   const bounds = [lastRow, listedTo ?? undefined].filter((b): b is string => b !== undefined);
-  const bound = bounds.sort()[0]; // the nearer of the two ends (keys sort as UTF-16 code units, as here)
-  const within = (key: string) => bound === undefined || key <= bound;
+  const bound = bounds.sort(compareKeys)[0]; // the nearer of the two ends
+  const within = (key: string) => bound === undefined || compareKeys(key, bound) <= 0;
   const recorded = new Map(rows.filter((r) => within(r.source)).map((r) => [r.source, r]));
   const keys = new Set(recorded.keys());
   if (parts.unfiltered)
     for (const key of objects.keys()) if (within(key) && !recorded.has(key) && parts.isDocument(key)) keys.add(key);
   const documents: DocumentStatus[] = [];
-  for (const key of [...keys].sort()) {
-    const object = listed !== null && key.startsWith(listed) ? (objects.get(key) ?? null) : undefined;
+  for (const key of sortKeys(keys)) {
+    // S3 was listed for documents only: a recorded key of another kind keeps its record, as GET shows it.
+    const object =
+      listed !== null && key.startsWith(listed) && parts.isDocument(key) ? (objects.get(key) ?? null) : undefined;
     const status = currentStatus(key, recorded.get(key) ?? null, object, parts.tenancy);
     if (!status || (parts.tenant !== null && status.tenant !== parts.tenant)) continue;
     if (parts.status ? status.status !== parts.status : status.status === 'deleted') continue;

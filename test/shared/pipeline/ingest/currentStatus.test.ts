@@ -208,6 +208,29 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
     expect(page).toEqual({ documents: [], next: null });
   });
 
+  it("keeps a recorded key ingestion does not read (an unsupported type's failure) as recorded, as GET does", () => {
+    const refused = indexed('docs/acme/a.bin', null, { status: 'failed', reason: 'unsupported type', chunks: 0 });
+    const page = currentPage({ ...base, rows: [refused], moreRows: false, objects: new Map() });
+    expect(page.documents).toEqual([refused]);
+  });
+
+  it('orders and bounds keys as S3 lists them (UTF-8): a character above U+FFFF after U+E000–U+FFFF', () => {
+    // '\u{1F600}' is a surrogate pair in UTF-16 (D83D …), which JavaScript's own order puts before '\uFF21'.
+    const emoji = 'docs/acme/\u{1F600}.txt';
+    const fullwidth = 'docs/acme/\uFF21.txt';
+    const page = currentPage({
+      ...base,
+      limit: 1,
+      rows: [indexed(fullwidth)],
+      moreRows: true,
+      objects: new Map([
+        [emoji, v1],
+        [fullwidth, v1],
+      ]),
+    });
+    expect(page).toEqual({ documents: [indexed(fullwidth)], next: fullwidth });
+  });
+
   it('keeps the records outside the listed prefix as recorded', () => {
     const outside = indexed('other/a.txt');
     const page = currentPage({ ...base, rows: [outside], moreRows: false, objects: new Map() });
