@@ -1,4 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { compareKeys } from '../../pipeline/keyOrder.js';
 import { isSidecar, documentOfSidecar, sidecarOf } from '../../pipeline/metadata.js';
 import type { ObjectVersion } from '../../pipeline/ingest/records.js';
 import { isMissing, versionOf } from './s3Documents.js';
@@ -34,7 +35,8 @@ export async function listVersions(
   range: {
     prefix: string;
     after?: string;
-    through?: string /** Keys a call asks for. @default 1000 */;
+    through?: string;
+    /** Keys a call asks for. @default 1000 */
     pageSize?: number;
   },
 ): Promise<{ versions: Map<string, ObjectVersion>; listedTo: string | null }> {
@@ -42,9 +44,10 @@ export async function listVersions(
   const sidecars = new Map<string, string>();
   const end = range.through === undefined ? undefined : sidecarOf(range.through);
   let token: string | undefined;
-  let last: string | undefined;
-  let done = false;
-  for (let call = 0; call < MAX_LIST_CALLS && !done; call++) {
+  let seen: string | undefined; // the last key S3 listed: everything up to it is known
+  let complete = false; // every key to the prefix's end was read
+  let pastEnd = false;
+  for (let call = 0; call < MAX_LIST_CALLS && !complete && !pastEnd; call++) {
     const page = await client.send(
       new ListObjectsV2Command({
         Bucket: bucket,
@@ -55,25 +58,23 @@ export async function listVersions(
     );
     for (const object of page.Contents ?? []) {
       const key = object.Key!;
-      if (end !== undefined && key > end) {
-        done = true;
-        break;
-      }
-      last = key;
-      if (isSidecar(key)) sidecars.set(documentOfSidecar(key), object.ETag ?? '');
+      const sidecar = isSidecar(key);
+      pastEnd = end !== undefined && compareKeys(key, end) > 0;
+      if (pastEnd && !sidecar) break;
+      seen = key;
+      if (sidecar) sidecars.set(documentOfSidecar(key), object.ETag ?? '');
       else documents.set(key, { etag: object.ETag ?? '', at: (object.LastModified ?? new Date(0)).toISOString() });
+      if (pastEnd) break; // a sidecar past the end may be a listed document's (`a.txt` sorts before `a.txt-2.txt`'s)
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    if (!token) done = true;
+    complete = !token && !pastEnd; // all of the page read, and nothing after it
   }
-  const listedTo = done ? null : (last ?? null);
   const versions = new Map<string, ObjectVersion>();
   for (const [key, document] of documents) {
-    // A sidecar sorts after its document: one the listing stopped before is asked for.
-    const sidecar =
-      sidecars.get(key) ??
-      (!done && last! < sidecarOf(key) ? (await head(client, bucket, sidecarOf(key)))?.etag : null);
+    // A sidecar sorts after its document: one the listing did not reach is asked for.
+    const unlisted = !complete && (seen === undefined || compareKeys(sidecarOf(key), seen) > 0);
+    const sidecar = sidecars.get(key) ?? (unlisted ? (await head(client, bucket, sidecarOf(key)))?.etag : null);
     versions.set(key, { version: versionOf(document.etag, sidecar ?? null), lastModified: document.at });
   }
-  return { versions, listedTo };
+  return { versions, listedTo: complete || pastEnd ? null : (seen ?? null) };
 }

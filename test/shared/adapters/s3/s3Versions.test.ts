@@ -15,6 +15,10 @@ const KEYS = [
   'docs/t/c.txt',
   'docs/t/c.txt.metadata.json',
   'docs/t/d.txt',
+  // `a.txt-2.txt` sorts between `a.txt` and `a.txt`'s sidecar ('-' before '.').
+  'docs/u/a.txt',
+  'docs/u/a.txt-2.txt',
+  'docs/u/a.txt.metadata.json',
 ];
 
 beforeAll(async () => {
@@ -57,6 +61,26 @@ describe('S3 versions of documents (local S3)', () => {
     expect(listedTo).toBe('docs/t/c.txt');
     expect([...versions.keys()]).toEqual(['docs/t/a.txt', 'docs/t/b.txt', 'docs/t/c.txt']);
     expect(versions.get('docs/t/c.txt')!.version).toBe(await reader.version('docs/t/c.txt'));
+  });
+
+  it("folds in a listed document's sidecar that sorts after `through`'s", async () => {
+    const { versions, listedTo } = await listVersions(client, 'documents', {
+      prefix: 'docs/u/',
+      through: 'docs/u/a.txt-2.txt',
+    });
+    expect(new Map([...versions].map(([key, v]) => [key, v.version]))).toEqual(
+      await readerVersions(['docs/u/a.txt', 'docs/u/a.txt-2.txt']),
+    );
+    expect(listedTo).toBeNull();
+  });
+
+  it("asks for a sidecar past `through`'s when the listing ends with the page", async () => {
+    const { versions } = await listVersions(client, 'documents', {
+      prefix: 'docs/u/',
+      through: 'docs/u/a.txt-2.txt',
+      pageSize: 2,
+    });
+    expect(versions.get('docs/u/a.txt')!.version).toBe(await reader.version('docs/u/a.txt'));
   });
 
   it("answers one document's version, or null once it is gone", async () => {
