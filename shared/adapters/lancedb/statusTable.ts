@@ -1,9 +1,11 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, Float64, Schema, Utf8 } from 'apache-arrow';
 import { sha256Hex } from '../../pipeline/ingest/document.js';
+import { compareKeys } from '../../pipeline/keyOrder.js';
 import type { Attributes } from '../../pipeline/metadata.js';
 import type { StatusStore } from '../../pipeline/ports.js';
 import type { DocumentState, DocumentStatus, StatusQuery } from '../../pipeline/ingest/records.js';
+import { newStatus } from '../../pipeline/ingest/statuses.js';
 import { connect, openOrCreate } from './migrations.js';
 import type { LanceStoreOptions } from './options.js';
 import { sourcesPredicate } from './predicates.js';
@@ -91,7 +93,7 @@ function statusOf(row: StatusRow): DocumentStatus {
 
 /**
  * Documents' statuses in a LanceDB table beside the chunks (no other database to run). Written once per ingest
- * batch (pending) and once after its commit (the outcomes): two small commits, whatever the batch's size.
+ * batch, after its chunks' commit (the outcomes): one small commit, whatever the batch's size.
  */
 export class LanceStatusStore implements StatusStore {
   // A new process looks at its first batch: a short-lived container still compacts what others left.
@@ -122,7 +124,8 @@ export class LanceStatusStore implements StatusStore {
     if (documents.length === 0) return new Map();
     const previous = await this.getMany(documents.map((d) => d.source));
     const pending = documents.map((document): DocumentStatus => {
-      const base = previous.get(document.source) ?? { ...EMPTY, ...document, metadata: {} };
+      const base =
+        previous.get(document.source) ?? newStatus(document.source, document.tenant, document.contentType, at);
       return { ...base, status: state, reason: null, updatedAt: at };
     });
     await this.record(pending);
@@ -189,21 +192,33 @@ export class LanceStatusStore implements StatusStore {
    * source: LanceDB has no ORDER BY, so each page reads the tenant's rows (10,000 in tens of ms, docs/benchmarks.md).
    */
   async list(query: StatusQuery): Promise<{ documents: DocumentStatus[]; next: string | null }> {
+    const tenant = query.tenant === null ? undefined : tenantId(query.tenant);
+    const status = query.status && STATES.includes(query.status) ? query.status : undefined;
     const conditions = [
-      ...(query.tenant !== null ? [`tenant_id = '${tenantId(query.tenant)}'`] : []),
-      ...(query.status && STATES.includes(query.status) ? [`status = '${query.status}'`] : []),
+      ...(tenant !== undefined ? [`tenant_id = '${tenant}'`] : []),
+      ...(status !== undefined ? [`status = '${status}'`] : []),
     ];
+    const kept = (r: StatusRow) =>
+      (tenant === undefined || r.tenant_id === tenant) && (status === undefined || r.status === status);
     const rows = await readOrUnavailable(async () => {
       const q = this.table.query();
       return (await (conditions.length > 0 ? q.where(conditions.join(' AND ')) : q).toArray()) as StatusRow[];
     });
     const { prefix = '', after } = query;
     const matching = latestPerSource(rows)
-      .filter((r) => r.source.startsWith(prefix) && (after === undefined || r.source > after))
-      .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-    const page = matching.slice(0, query.limit).map(statusOf);
+      .filter((r) => r.source.startsWith(prefix) && (after === undefined || compareKeys(r.source, after) > 0))
+      .sort((a, b) => compareKeys(a.source, b.source)); // S3's order: pages line up with its listings
+    const page = matching.slice(0, query.limit);
     const next = matching.length > query.limit ? page.at(-1)!.source : null;
-    return { documents: page, next };
+    if (conditions.length === 0 || page.length === 0) return { documents: page.map(statusOf), next };
+    // The filters ran before duplicate rows were folded (latestPerSource): a source whose older row matches may have
+    // a later one that does not (another status, another tenant). Its rows are looked up by the index to be sure.
+    const latest = new Map((await this.#rows(sourcesPredicate(page.map((r) => r.source)))).map((r) => [r.source, r]));
+    const documents = page
+      .map((r) => latest.get(r.source))
+      .filter((r): r is StatusRow => r !== undefined && kept(r))
+      .map(statusOf);
+    return { documents, next };
   }
 }
 
@@ -216,14 +231,3 @@ function latestPerSource(rows: StatusRow[]): StatusRow[] {
   }
   return latest.size === rows.length ? rows : [...latest.values()];
 }
-
-/** A status before anything but its name, tenant and type is known of its document. */
-const EMPTY: Omit<DocumentStatus, 'source' | 'tenant' | 'contentType' | 'metadata'> = {
-  status: 'pending',
-  reason: null,
-  chunks: 0,
-  bytes: null,
-  contentHash: null,
-  version: null,
-  updatedAt: '',
-};

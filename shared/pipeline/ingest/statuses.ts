@@ -29,20 +29,29 @@ const CONTENT_TYPES: Record<string, string> = {
 export const contentTypeOf = (source: string): string | null =>
   CONTENT_TYPES[path.extname(source).toLowerCase()] ?? null;
 
-/** The status of a document nothing is recorded of yet: pending, its tenant by its path (its metadata unread). */
-export const unrecordedStatus = (source: string, tenancy: TenancySettings, at: string): DocumentStatus => ({
+/** A pending status before anything but a document's name, tenant and type is known of it. */
+export const newStatus = (
+  source: string,
+  tenant: string | null,
+  contentType: string | null,
+  at: string,
+): DocumentStatus => ({
   source,
   status: 'pending',
   reason: null,
   chunks: 0,
   bytes: null,
   contentHash: null,
-  contentType: contentTypeOf(source),
-  tenant: tenantOf(source, {}, tenancy),
+  contentType,
+  tenant,
   metadata: {},
   version: null,
   updatedAt: at,
 });
+
+/** The status of a document nothing is recorded of yet: pending, its tenant by its path (its metadata unread). */
+export const unrecordedStatus = (source: string, tenancy: TenancySettings, at: string): DocumentStatus =>
+  newStatus(source, tenantOf(source, {}, tenancy), contentTypeOf(source), at);
 
 /** A failure's reason as a status may show it: the message of an error meant for callers, else only its kind. */
 export function reasonOf(error: unknown): string {

@@ -91,4 +91,20 @@ describe('LanceStatusStore: statuses of documents with no record yet', () => {
     expect((await statuses.table.query().toArray()).map((r) => r.chunks)).toEqual([3, 3]);
     expect(await statuses.get('docs/new.txt')).toEqual(third);
   });
+
+  it('filters a list by the later row: an earlier one of another status or tenant does not show', async () => {
+    const statuses = await open();
+    const failed = { ...indexed('docs/new.txt', 0), status: 'failed' as const, reason: 'unreadable PDF' };
+    const acme = { ...indexed('docs/new.txt', 0), tenant: 'acme' };
+    const later = { ...indexed('docs/new.txt', 2), tenant: 'globex', updatedAt: '2026-12-07T00:00:09.000Z' };
+    const other = { ...indexed('docs/other.txt', 1), status: 'failed' as const, reason: 'over the size limit' };
+    await statuses.record([failed, other], { unrecorded: true });
+    await statuses.record([acme], { unrecorded: true });
+    await statuses.record([later], { unrecorded: true });
+    expect((await statuses.list({ tenant: null, status: 'failed', limit: 10 })).documents).toEqual([other]);
+    expect((await statuses.list({ tenant: 'acme', limit: 10 })).documents).toEqual([]);
+    expect(await statuses.list({ tenant: 'initech', limit: 10 })).toEqual({ documents: [], next: null });
+    expect((await statuses.list({ tenant: 'globex', limit: 10 })).documents).toEqual([later]);
+    expect((await statuses.list({ tenant: 'globex', status: 'indexed', limit: 10 })).documents).toEqual([later]);
+  });
 });
