@@ -115,6 +115,21 @@ describe('local S3 server', () => {
     expect(pages).toEqual([['paged/a', 'paged/b'], ['paged/c', 'paged/d'], ['paged/e']]);
   });
 
+  it('pages a delimited listing after its last common prefix, skipping every key under it', async () => {
+    for (const key of ['tree/a', 'tree/b/1', 'tree/b/2', 'tree/c', 'tree/d/1']) await put(key);
+    const pages: { keys: string[]; prefixes: string[] }[] = [];
+    const request = { Bucket: 'bucket', Prefix: 'tree/', Delimiter: '/', MaxKeys: 2 };
+    for await (const page of paginateListObjectsV2({ client }, request))
+      pages.push({
+        keys: (page.Contents ?? []).map((o) => o.Key!),
+        prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix!),
+      });
+    expect(pages).toEqual([
+      { keys: ['tree/a'], prefixes: ['tree/b/'] },
+      { keys: ['tree/c'], prefixes: ['tree/d/'] },
+    ]);
+  });
+
   it('classes requests as S3 prices them: listings as LIST, subresources and reads as GET, multi-deletes as DELETE', () => {
     expect(requestClass('GET', '/vectors')).toBe('list');
     expect(requestClass('GET', '/vectors/')).toBe('list');
