@@ -79,7 +79,7 @@ async function list(query: Record<string, string | undefined>, caller: Caller) {
     tenant,
   });
   const listed = listingPrefix(request.prefix ?? '', tenant, config.tenancy);
-  const through = page.next !== null ? page.documents.at(-1)!.source : undefined;
+  const through = page.next ?? undefined; // the table page's end, whether or not its last row was kept
   const { versions, listedTo } =
     listed === null
       ? { versions: new Map(), listedTo: null }
@@ -93,7 +93,7 @@ async function list(query: Record<string, string | undefined>, caller: Caller) {
         });
   const current = currentPage({
     rows: page.documents,
-    moreRows: page.next !== null,
+    rowsTo: page.next,
     objects: versions,
     listed,
     listedTo,

@@ -52,8 +52,11 @@ export function listingPrefix(prefix: string, tenant: string | null, tenancy: Te
 export interface PageParts {
   /** The recorded statuses after the cursor, in source order: a page of the status table. */
   rows: DocumentStatus[];
-  /** Whether the status table has more after `rows`. */
-  moreRows: boolean;
+  /**
+   * Where the table's page ends when the table has more after it (its `next`), else null. Not always the last of
+   * `rows`: rows a filtered page dropped after reading (a duplicate's later row no longer matched) leave it later.
+   */
+  rowsTo: string | null;
   /** Current versions S3 listed over the page's range, under `listed` (null: S3 was not listed). */
   objects: Map<string, ObjectVersion>;
   listed: string | null;
@@ -76,8 +79,7 @@ export interface PageParts {
  */
 export function currentPage(parts: PageParts): { documents: DocumentStatus[]; next: string | null } {
   const { rows, objects, listed, listedTo } = parts;
-  const lastRow = parts.moreRows ? rows.at(-1)?.source : undefined;
-  const bounds = [lastRow, listedTo ?? undefined].filter((b): b is string => b !== undefined);
+  const bounds = [parts.rowsTo, listedTo].filter((b): b is string => b !== null);
   const bound = bounds.sort(compareKeys)[0]; // the nearer of the two ends
   const within = (key: string) => bound === undefined || compareKeys(key, bound) <= 0;
   const recorded = new Map(rows.filter((r) => within(r.source)).map((r) => [r.source, r]));

@@ -107,4 +107,24 @@ describe('LanceStatusStore: statuses of documents with no record yet', () => {
     expect((await statuses.list({ tenant: 'globex', limit: 10 })).documents).toEqual([later]);
     expect((await statuses.list({ tenant: 'globex', status: 'indexed', limit: 10 })).documents).toEqual([later]);
   });
+
+  it("ends a filtered page where the table page did, even when it drops the page's last row, so paging goes on", async () => {
+    const statuses = await open();
+    const acme = (source: string) => ({ ...indexed(source, 1), tenant: 'acme' });
+    await statuses.record([acme('docs/a.txt'), acme('docs/b.txt'), acme('docs/c.txt')], { unrecorded: true });
+    const moved = { ...indexed('docs/b.txt', 2), tenant: 'globex', updatedAt: '2026-12-07T00:00:09.000Z' };
+    await statuses.record([moved], { unrecorded: true });
+    expect(await statuses.list({ tenant: 'acme', limit: 1 })).toEqual({
+      documents: [acme('docs/a.txt')],
+      next: 'docs/a.txt',
+    });
+    expect(await statuses.list({ tenant: 'acme', limit: 1, after: 'docs/a.txt' })).toEqual({
+      documents: [],
+      next: 'docs/b.txt',
+    });
+    expect(await statuses.list({ tenant: 'acme', limit: 1, after: 'docs/b.txt' })).toEqual({
+      documents: [acme('docs/c.txt')],
+      next: null,
+    });
+  });
 });

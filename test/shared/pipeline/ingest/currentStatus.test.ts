@@ -125,7 +125,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
     const page = currentPage({
       ...base,
       rows: [indexed('docs/acme/b.txt')],
-      moreRows: false,
+      rowsTo: null,
       objects: new Map([
         ['docs/acme/a.txt', v1],
         ['docs/acme/b.txt', v1],
@@ -144,7 +144,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
       ...base,
       limit: 1,
       rows: [indexed('docs/acme/b.txt')],
-      moreRows: true,
+      rowsTo: 'docs/acme/b.txt',
       objects: new Map([
         ['docs/acme/b.txt', v1],
         ['docs/acme/c.txt', v1],
@@ -153,11 +153,21 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
     expect(page).toEqual({ documents: [indexed('docs/acme/b.txt')], next: 'docs/acme/b.txt' });
   });
 
+  it("ends at the table page's end even when it kept none of its rows, so the next page goes on after it", () => {
+    const page = currentPage({
+      ...base,
+      rows: [],
+      rowsTo: 'docs/acme/b.txt',
+      objects: new Map([['docs/acme/c.txt', v1]]),
+    });
+    expect(page).toEqual({ documents: [], next: 'docs/acme/b.txt' });
+  });
+
   it('ends where S3 stopped listing, so no row past it is judged without its object', () => {
     const page = currentPage({
       ...base,
       rows: [indexed('docs/acme/a.txt'), indexed('docs/acme/z.txt')],
-      moreRows: false,
+      rowsTo: null,
       objects: new Map([['docs/acme/a.txt', v1]]),
       listedTo: 'docs/acme/m.txt',
     });
@@ -169,7 +179,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
       ...base,
       limit: 2,
       rows: [indexed('docs/acme/c.txt')],
-      moreRows: false,
+      rowsTo: null,
       objects: new Map([
         ['docs/acme/a.txt', v1],
         ['docs/acme/b.txt', v1],
@@ -184,7 +194,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
     const parts = {
       ...base,
       rows: [indexed('docs/acme/a.txt'), indexed('docs/acme/gone.txt', null, { status: 'deleted', chunks: 0 })],
-      moreRows: false,
+      rowsTo: null,
       objects: new Map([
         ['docs/acme/a.txt', { version: 'v2', lastModified: T1 }],
         ['docs/globex/b.txt', v1],
@@ -202,7 +212,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
       unfiltered: false,
       status: 'failed',
       rows: [],
-      moreRows: false,
+      rowsTo: null,
       objects: new Map([['docs/acme/a.txt', v1]]),
     });
     expect(page).toEqual({ documents: [], next: null });
@@ -210,7 +220,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
 
   it("keeps a recorded key ingestion does not read (an unsupported type's failure) as recorded, as GET does", () => {
     const refused = indexed('docs/acme/a.bin', null, { status: 'failed', reason: 'unsupported type', chunks: 0 });
-    const page = currentPage({ ...base, rows: [refused], moreRows: false, objects: new Map() });
+    const page = currentPage({ ...base, rows: [refused], rowsTo: null, objects: new Map() });
     expect(page.documents).toEqual([refused]);
   });
 
@@ -222,7 +232,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
       ...base,
       limit: 1,
       rows: [indexed(fullwidth)],
-      moreRows: true,
+      rowsTo: fullwidth,
       objects: new Map([
         [emoji, v1],
         [fullwidth, v1],
@@ -233,7 +243,7 @@ describe('currentPage: the table page joined with S3 over the same range', () =>
 
   it('keeps the records outside the listed prefix as recorded', () => {
     const outside = indexed('other/a.txt');
-    const page = currentPage({ ...base, rows: [outside], moreRows: false, objects: new Map() });
+    const page = currentPage({ ...base, rows: [outside], rowsTo: null, objects: new Map() });
     expect(page.documents).toEqual([outside]);
   });
 });
