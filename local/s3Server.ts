@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3ObjectConstructor } from 's3rver';
 import type { S3EventNotification } from '../shared/adapters/s3/s3Event.js';
+import { fixListings } from './s3Listing.js';
 import { countRequests, type InFlight, type S3RequestCounts } from './s3Requests.js';
 
 export type { S3EventNotification } from '../shared/adapters/s3/s3Event.js';
@@ -49,85 +49,6 @@ export function encodeEventKey(key: string): string {
 
 /** How long close() lets requests in flight finish. */
 const CLOSE_GRACE_MS = 5_000;
-
-/** A listing request's continuation: what its token continues after (fixContinuationTokens). */
-interface Continuation {
-  /** The common prefix a delimited page ended with: the next page skips every key under it, as S3 does. */
-  skipUnder?: string;
-  /** The last key or common prefix of a truncated page, for its token. */
-  last?: { key: string } | { prefix: string };
-}
-const continuation = new AsyncLocalStorage<Continuation>();
-
-/**
- * s3rver omits "folders" that contain only sub-folders when listing with a delimiter (so LanceDB finds no
- * tables). List flat and derive CommonPrefixes ourselves.
- */
-function fixDelimiterListing(server: S3rver): void {
-  const listFlat = server.store.listObjects.bind(server.store);
-  server.store.listObjects = async (bucket, options) => {
-    if (!options.delimiter) return listFlat(bucket, options);
-    const { delimiter, prefix = '', maxKeys = Infinity } = options;
-    const skipUnder = continuation.getStore()?.skipUnder;
-    const flat = await listFlat(bucket, { ...options, delimiter: '', maxKeys: Infinity });
-    const prefixes = new Set<string>();
-    const objects: typeof flat.objects = [];
-    let count = 0;
-    let isTruncated = false;
-    for (const object of flat.objects) {
-      const rest = object.key.slice(prefix.length);
-      const at = rest.indexOf(delimiter);
-      const commonPrefix = at === -1 ? null : prefix + rest.slice(0, at + delimiter.length);
-      if (commonPrefix !== null && (prefixes.has(commonPrefix) || commonPrefix === skipUnder)) continue;
-      if (count >= maxKeys) {
-        isTruncated = true;
-        break;
-      }
-      count++;
-      if (commonPrefix !== null) prefixes.add(commonPrefix);
-      else objects.push(object);
-    }
-    return { objects, commonPrefixes: [...prefixes].sort(), isTruncated: isTruncated || flat.isTruncated };
-  };
-}
-
-/**
- * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17 on) refuses: every listing
- * past its first page fails with a 500. Here a token is the page's last key, or last common prefix when that sorts
- * later (base64url, tagged), read back as start-after (and, for a prefix, every key under it skipped).
- */
-function fixContinuationTokens(server: S3rver): void {
-  const list = server.store.listObjects.bind(server.store);
-  server.store.listObjects = async (bucket, options) => {
-    const result = await list(bucket, options);
-    const page = continuation.getStore();
-    if (!page || !result.isTruncated) return result;
-    const key = result.objects.at(-1)?.key;
-    const prefix = result.commonPrefixes.at(-1);
-    page.last = prefix !== undefined && (key === undefined || prefix > key) ? { prefix } : { key: key! };
-    return { ...result, isTruncated: false }; // so s3rver makes no token of its own
-  };
-  // Just before the router: the response is still an object here (s3rver encodes it as XML further out).
-  server.middleware.splice(server.middleware.length - 1, 0, async function continuationTokens(ctx, next) {
-    const token = ctx.query['continuation-token'];
-    if (ctx.method !== 'GET' || ctx.query['list-type'] !== '2') return next();
-    const page: Continuation = {};
-    if (typeof token === 'string') {
-      const { 'continuation-token': _, ...rest } = ctx.query;
-      const after = Buffer.from(token, 'base64url').toString('utf8');
-      if (after.startsWith('p')) page.skipUnder = after.slice(1);
-      ctx.query = { ...rest, 'start-after': after.slice(1) };
-    }
-    await continuation.run(page, next);
-    const result = (ctx.body as { ListBucketResult?: Record<string, unknown> } | undefined)?.ListBucketResult;
-    if (!result) return;
-    if (typeof token === 'string') Object.assign(result, { StartAfter: undefined, ContinuationToken: token });
-    if (page.last !== undefined) {
-      const last = 'prefix' in page.last ? `p${page.last.prefix}` : `k${page.last.key}`;
-      Object.assign(result, { IsTruncated: true, NextContinuationToken: Buffer.from(last).toString('base64url') });
-    }
-  });
-}
 
 /**
  * s3rver ignores `If-None-Match: *` on PUT, so two LanceDB writers committing the same manifest version
@@ -252,10 +173,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     directory,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
-  fixDelimiterListing(server);
+  fixListings(server);
   fixConditionalPut(server);
   fixAtomicWrites(server);
-  fixContinuationTokens(server);
   const counts: S3RequestCounts = {};
   const inFlight = new Set<InFlight>();
   countRequests(server, counts, inFlight); // first in line: it sees every request, the fixed ones included

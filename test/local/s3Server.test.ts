@@ -116,7 +116,7 @@ describe('local S3 server', () => {
   });
 
   it('pages a delimited listing after its last common prefix, skipping every key under it', async () => {
-    for (const key of ['tree/a', 'tree/b/1', 'tree/b/2', 'tree/c', 'tree/d/1']) await put(key);
+    for (const key of ['tree/a', 'tree/b.txt', 'tree/b/1', 'tree/b/2', 'tree/c', 'tree/d/1']) await put(key);
     const pages: { keys: string[]; prefixes: string[] }[] = [];
     const request = { Bucket: 'bucket', Prefix: 'tree/', Delimiter: '/', MaxKeys: 2 };
     for await (const page of paginateListObjectsV2({ client }, request))
@@ -125,8 +125,21 @@ describe('local S3 server', () => {
         prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix!),
       });
     expect(pages).toEqual([
-      { keys: ['tree/a'], prefixes: ['tree/b/'] },
-      { keys: ['tree/c'], prefixes: ['tree/d/'] },
+      { keys: ['tree/a', 'tree/b.txt'], prefixes: [] },
+      { keys: ['tree/c'], prefixes: ['tree/b/'] },
+      { keys: [], prefixes: ['tree/d/'] },
+    ]);
+  });
+
+  it("lists keys in S3's order, their UTF-8 bytes', not in the order of s3rver's folders, page by page", async () => {
+    const keys = ['order/b/1', 'order/b.txt', 'order/a.txt-2.txt', 'order/a.txt', 'order/\u{1F600}', 'order/\uFF21'];
+    for (const key of keys) await put(key);
+    const pages: string[][] = [];
+    for await (const page of paginateListObjectsV2({ client }, { Bucket: 'bucket', Prefix: 'order/', MaxKeys: 4 }))
+      pages.push((page.Contents ?? []).map((o) => o.Key!));
+    expect(pages).toEqual([
+      ['order/a.txt', 'order/a.txt-2.txt', 'order/b.txt', 'order/b/1'],
+      ['order/\uFF21', 'order/\u{1F600}'],
     ]);
   });
 

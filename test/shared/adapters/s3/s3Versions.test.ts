@@ -19,6 +19,11 @@ const KEYS = [
   'docs/u/a.txt',
   'docs/u/a.txt-2.txt',
   'docs/u/a.txt.metadata.json',
+  // The same, with a document past `through` before the sidecar: the listing stops there.
+  'docs/v/a.txt',
+  'docs/v/a.txt-2.txt',
+  'docs/v/a.txt-3.txt',
+  'docs/v/a.txt.metadata.json',
 ];
 
 beforeAll(async () => {
@@ -74,13 +79,24 @@ describe('S3 versions of documents (local S3)', () => {
     expect(listedTo).toBeNull();
   });
 
-  it("asks for a sidecar past `through`'s when the listing ends with the page", async () => {
+  it("folds in a sidecar past `through`'s from the listing's next page", async () => {
     const { versions } = await listVersions(client, 'documents', {
       prefix: 'docs/u/',
       through: 'docs/u/a.txt-2.txt',
       pageSize: 2,
     });
     expect(versions.get('docs/u/a.txt')!.version).toBe(await reader.version('docs/u/a.txt'));
+  });
+
+  it('asks for the sidecar of a listed document when a document past `through` ends the listing before it', async () => {
+    const { versions, listedTo } = await listVersions(client, 'documents', {
+      prefix: 'docs/v/',
+      through: 'docs/v/a.txt-2.txt',
+    });
+    expect(new Map([...versions].map(([key, v]) => [key, v.version]))).toEqual(
+      await readerVersions(['docs/v/a.txt', 'docs/v/a.txt-2.txt']),
+    );
+    expect(listedTo).toBeNull();
   });
 
   it("answers one document's version, or null once it is gone", async () => {
