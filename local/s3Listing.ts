@@ -19,12 +19,13 @@ function fixListingOrder(server: S3rver): void {
     const { startAfter = '', prefix = '', maxKeys = Infinity } = options;
     const object = store.getResourcePath(bucket, 'k', 'object'); // <bucket folder>/k<suffix>
     const suffix = path.basename(object).slice(1);
-    const folder = path.join(path.dirname(object), prefix.slice(0, prefix.lastIndexOf('/') + 1));
-    const files = await readdir(folder, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
-      throw error;
-    });
-    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1); // the prefix's folder: its keys start with it
+    const files = await readdir(path.join(path.dirname(object), base), { recursive: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [] as string[];
+        throw error;
+      },
+    );
     const keys = sortKeys(
       files
         .filter((file) => file.endsWith(suffix))

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalS3, type LocalS3 } from '../../../../local/s3Server.js';
 import { S3DocumentReader } from '../../../../shared/adapters/s3/s3Documents.js';
 import { currentVersion, listVersions } from '../../../../shared/adapters/s3/s3Versions.js';
+import type { ObjectVersion } from '../../../../shared/pipeline/ingest/records.js';
 import { localS3Client } from '../../../helpers.js';
 
 let s3: LocalS3;
@@ -38,6 +39,10 @@ afterAll(async () => {
   await s3?.close();
 });
 
+/** A listing's versions alone, by key. */
+const versionsByKey = (versions: Map<string, ObjectVersion>) =>
+  new Map([...versions].map(([key, v]) => [key, v.version]));
+
 /** The versions the ingest reader reads (its own HEADs), to hold the listing to. */
 const readerVersions = async (keys: string[]) =>
   new Map(await Promise.all(keys.map(async (key) => [key, await reader.version(key)] as const)));
@@ -46,7 +51,7 @@ describe('S3 versions of documents (local S3)', () => {
   it("lists a range's documents with the versions ingestion reads, sidecars folded in", async () => {
     const { versions, listedTo } = await listVersions(client, 'documents', { prefix: 'docs/t/' });
     const documents = ['docs/t/a.txt', 'docs/t/b.txt', 'docs/t/c.txt', 'docs/t/d.txt'];
-    expect(new Map([...versions].map(([key, v]) => [key, v.version]))).toEqual(await readerVersions(documents));
+    expect(versionsByKey(versions)).toEqual(await readerVersions(documents));
     expect(listedTo).toBeNull();
   });
 
@@ -73,9 +78,7 @@ describe('S3 versions of documents (local S3)', () => {
       prefix: 'docs/u/',
       through: 'docs/u/a.txt-2.txt',
     });
-    expect(new Map([...versions].map(([key, v]) => [key, v.version]))).toEqual(
-      await readerVersions(['docs/u/a.txt', 'docs/u/a.txt-2.txt']),
-    );
+    expect(versionsByKey(versions)).toEqual(await readerVersions(['docs/u/a.txt', 'docs/u/a.txt-2.txt']));
     expect(listedTo).toBeNull();
   });
 
@@ -93,9 +96,7 @@ describe('S3 versions of documents (local S3)', () => {
       prefix: 'docs/v/',
       through: 'docs/v/a.txt-2.txt',
     });
-    expect(new Map([...versions].map(([key, v]) => [key, v.version]))).toEqual(
-      await readerVersions(['docs/v/a.txt', 'docs/v/a.txt-2.txt']),
-    );
+    expect(versionsByKey(versions)).toEqual(await readerVersions(['docs/v/a.txt', 'docs/v/a.txt-2.txt']));
     expect(listedTo).toBeNull();
   });
 
